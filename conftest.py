@@ -1,0 +1,45 @@
+"""Shared pytest fixtures: communities, people and signed-in clients."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from coproduce.communities.tests.factories import (
+    CommunityFactory,
+    CoordinatorFactory,
+    MembershipFactory,
+)
+
+
+@pytest.fixture
+def community(db):
+    return CommunityFactory()
+
+
+@pytest.fixture
+def member(community):
+    return MembershipFactory(community=community)
+
+
+@pytest.fixture
+def coordinator(community, settings):
+    return CoordinatorFactory(community=community)
+
+
+@pytest.fixture
+def member_client(member) -> Client:
+    client = Client()
+    client.force_login(member.user)
+    return client
+
+
+@pytest.fixture
+def coordinator_client(coordinator, settings) -> Client:
+    """A coordinator who has set up a second factor, as the platform requires."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(coordinator.user, generate_totp_secret())
+    client = Client()
+    client.force_login(coordinator.user)
+    return client

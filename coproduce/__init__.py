@@ -1,0 +1,1 @@
+"""Coproduce: software for co-produced public services."""

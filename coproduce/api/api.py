@@ -1,0 +1,97 @@
+"""The NinjaAPI object: authentication, error handlers and every app's router."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from coproduce.api.auth import SessionAuth, TokenAuth
+from coproduce.api.errors import ApiError, error_response
+
+api = NinjaAPI(
+    title="Coproduce API",
+    version="1",
+    description=(
+        "Community-scoped JSON API. Authenticate with a personal token "
+        "(`Authorization: Bearer cp_…`, made on the Account page) or the browser session. "
+        "Errors always answer `{\"error\": {\"code\", \"message\", \"fields\"}}`. "
+        "Time is in whole minutes."
+    ),
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return error_response(
+        api, request, status=exc.status, code=exc.code, message=exc.message, fields=exc.fields
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid_input(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", []) if part not in ("body", "payload", "query", "path")]
+        fields.setdefault(".".join(location) or "__all__", []).append(str(error.get("msg", "")))
+    return error_response(
+        api, request, status=400, code="invalid", message=_("Some of what was sent is not valid."),
+        fields=fields,
+    )
+
+
+@api.exception_handler(ValidationError)
+def _model_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        fields = {
+            name: [str(message) for error in errors for message in error.messages]
+            for name, errors in exc.error_dict.items()
+        }
+        message = _("Some of what was sent is not valid.")
+    else:
+        fields = {}
+        message = " ".join(str(m) for m in exc.messages)
+    return error_response(api, request, status=400, code="invalid", message=message, fields=fields)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        api, request, status=401, code="unauthenticated",
+        message=_("Sign in or send a valid API token."),
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error_response(
+        api, request, status=403, code="forbidden",
+        message=str(exc) or _("You are not allowed to do that."),
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(api, request, status=404, code="not_found", message=_("Not found."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict"}.get(exc.status_code, "error")
+    return error_response(api, request, status=exc.status_code, code=code, message=str(exc))
+
+
+def _register_routers() -> None:
+    from coproduce.communities.api import router as communities_router
+
+    api.add_router("/", communities_router)
+
+
+_register_routers()

@@ -1,0 +1,1 @@
+"""Communities: the schemes Coproduce hosts, their partner organisations and memberships."""

@@ -1,0 +1,168 @@
+"""API for communities, memberships and profiles. Every path is scoped by the community slug."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from coproduce.api.errors import ErrorResponse
+from coproduce.communities import permissions, selectors, services
+from coproduce.communities.models import Membership
+from coproduce.people.models import Profile
+
+router = Router(tags=["communities"])
+ERRORS = {400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse}
+
+
+class CommunityOut(Schema):
+    slug: str
+    name: str
+    kind: str
+    language: str
+    timezone: str
+
+
+class MyMembershipOut(Schema):
+    id: int
+    status: str
+    roles: list[str]
+    community: CommunityOut
+
+
+class ProfileOut(Schema):
+    display_name: str
+    pronouns: str
+    languages: str
+    contact_preference: str
+
+
+class PrivateProfileOut(ProfileOut):
+    phone: str
+    accessibility_needs: str
+
+
+class MembershipOut(Schema):
+    id: int
+    roles: list[str]
+    has_login: bool
+    organisation: str | None = Field(None, alias="organisation.name")
+    created_at: datetime
+    profile: ProfileOut
+
+
+class ProfileIn(Schema):
+    display_name: str | None = Field(None, min_length=1, max_length=80)
+    pronouns: str | None = Field(None, max_length=40)
+    languages: str | None = Field(None, max_length=200)
+    contact_preference: Profile.ContactPreference | None = None
+    phone: str | None = Field(None, max_length=40)
+    accessibility_needs: str | None = Field(None, max_length=2000)
+
+
+class MemberRegisterIn(Schema):
+    display_name: str = Field(..., min_length=1, max_length=80)
+    phone: str = Field("", max_length=40)
+    contact_preference: Profile.ContactPreference = Profile.ContactPreference.COORDINATOR
+    languages: str = Field("", max_length=200)
+    accessibility_needs: str = Field("", max_length=2000)
+
+
+def _actor(request: HttpRequest, community: str) -> Membership:
+    return selectors.membership_for_user(user_id=request.user.pk, community_slug=community)
+
+
+def _profile_out(actor: Membership, member: Membership) -> PrivateProfileOut | ProfileOut:
+    if permissions.can_see_contact_details(actor, member):
+        return PrivateProfileOut.from_orm(member.profile)
+    return ProfileOut.from_orm(member.profile)
+
+
+@router.get("/communities", response=list[MyMembershipOut], summary="My communities")
+def my_communities(request: HttpRequest) -> list[Membership]:
+    return list(selectors.memberships_of_user(user_id=request.user.pk))
+
+
+@router.get(
+    "/communities/{community}/memberships",
+    response={200: list[MembershipOut], **ERRORS},
+    summary="Members of a community",
+)
+@paginate(LimitOffsetPagination)
+def membership_list(request: HttpRequest, community: str, search: str = "") -> list[Membership]:
+    actor = _actor(request, community)
+    if not permissions.can_see_member_list(actor):
+        raise PermissionDenied
+    return selectors.member_list(actor=actor, search=search)  # type: ignore[return-value]
+
+
+@router.post(
+    "/communities/{community}/memberships",
+    response={201: MembershipOut, **ERRORS},
+    summary="Register a member who has no login (coordinators)",
+)
+def membership_register(
+    request: HttpRequest, community: str, payload: MemberRegisterIn
+) -> tuple[int, Membership]:
+    actor = _actor(request, community)
+    member = services.member_register(actor=actor, **payload.dict())
+    return 201, member
+
+
+@router.get(
+    "/communities/{community}/memberships/{membership_id}",
+    response={200: MembershipOut, **ERRORS},
+    summary="One member",
+)
+def membership_detail(request: HttpRequest, community: str, membership_id: int) -> Membership:
+    actor = _actor(request, community)
+    return selectors.member_get(actor=actor, pk=membership_id)
+
+
+@router.get(
+    "/communities/{community}/memberships/{membership_id}/profile",
+    response={200: PrivateProfileOut | ProfileOut, **ERRORS},
+    summary="A member's profile (contact details only for them and coordinators)",
+)
+def profile_detail(
+    request: HttpRequest, community: str, membership_id: int
+) -> PrivateProfileOut | ProfileOut:
+    actor = _actor(request, community)
+    return _profile_out(actor, selectors.member_get(actor=actor, pk=membership_id))
+
+
+@router.patch(
+    "/communities/{community}/memberships/{membership_id}/profile",
+    response={200: PrivateProfileOut, **ERRORS},
+    summary="Change a profile (the member, or a coordinator on their behalf)",
+)
+def profile_update(
+    request: HttpRequest, community: str, membership_id: int, payload: ProfileIn
+) -> Profile:
+    actor = _actor(request, community)
+    member = selectors.member_get(actor=actor, pk=membership_id)
+    changes = {key: value for key, value in payload.dict(exclude_unset=True).items() if value is not None}
+    return services.profile_update(actor=actor, member=member, **changes)
+
+
+@router.get(
+    "/communities/{community}/profile",
+    response={200: PrivateProfileOut, **ERRORS},
+    summary="My profile in this community",
+)
+def my_profile(request: HttpRequest, community: str) -> Profile:
+    return _actor(request, community).profile
+
+
+@router.patch(
+    "/communities/{community}/profile",
+    response={200: PrivateProfileOut, **ERRORS},
+    summary="Change my profile in this community",
+)
+def my_profile_update(request: HttpRequest, community: str, payload: ProfileIn) -> Profile:
+    actor = _actor(request, community)
+    changes = {key: value for key, value in payload.dict(exclude_unset=True).items() if value is not None}
+    return services.profile_update(actor=actor, member=actor, **changes)

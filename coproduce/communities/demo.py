@@ -1,0 +1,222 @@
+"""Demo communities modelled on the nef/NESTA report, with made-up people.
+
+Three schemes: a GP-surgery time bank (after Paxton Green), a housing association's
+time-credit network with partners (after Taff Housing and Spice), and a parent-run nursery
+(after Caol Nursery, parents on duty every fifth day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from coproduce.communities.models import Community, Membership, Organisation
+from coproduce.people.models import Profile, User
+
+DEMO_PASSWORD = "coproduce-demo"  # noqa: S105 - printed on screen for the demo only
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    key: str
+    name: str
+    roles: tuple[str, ...] = ("member",)
+    has_login: bool = True
+    organisation: str = ""
+    pronouns: str = ""
+    languages: str = "English"
+    contact: str = Profile.ContactPreference.EMAIL
+    phone: str = ""
+    needs: str = ""
+
+
+@dataclass(frozen=True)
+class DemoCommunity:
+    slug: str
+    name: str
+    kind: str
+    description: str
+    language: str = "en"
+    uses_mutual_credit: bool = True
+    uses_issued_credits: bool = False
+    default_floor_minutes: int | None = -600
+    organisations: tuple[tuple[str, str, str], ...] = ()
+    people: tuple[DemoPerson, ...] = field(default_factory=tuple)
+
+
+COMMUNITIES = (
+    DemoCommunity(
+        slug="paxton-green",
+        name="Paxton Green Time Bank",
+        kind=Community.Kind.TIME_BANK,
+        description=(
+            "A time bank run from our GP surgery. Patients and neighbours swap help: an hour "
+            "given is an hour you can receive. Doctors can suggest a friendly visit instead "
+            "of a prescription."
+        ),
+        organisations=(
+            ("Paxton Green Group Practice", Organisation.Kind.HEALTH, "Our home: the surgery refers patients to the time bank."),
+        ),
+        people=(
+            DemoPerson("coordinator", "Becky Osei", ("member", "coordinator"), pronouns="she/her"),
+            DemoPerson("gp", "Dr Sam Patel", ("member", "referrer", "partner"), organisation="Paxton Green Group Practice", pronouns="he/him"),
+            DemoPerson("member", "Agnes Doyle", languages="English, Irish", needs="I use a walking frame; ground-floor rooms please."),
+            DemoPerson("member2", "Tunde Adebayo", languages="English, Yoruba"),
+            DemoPerson("nologin", "Vera Lumley", has_login=False, contact=Profile.ContactPreference.PHONE, phone="020 7946 0012", needs="Hard of hearing: please call slowly, or visit."),
+            DemoPerson("member3", "Marek Nowak", languages="English, Polish"),
+        ),
+    ),
+    DemoCommunity(
+        slug="taff-time-credits",
+        name="Taff Tenants' Time Credits",
+        kind=Community.Kind.TIME_CREDIT_NETWORK,
+        language="cy",
+        description=(
+            "Tenants earn time credits for helping run their housing association – the tenants' "
+            "panel, newsletters, gardening – and spend them at the sports centre, the cinema "
+            "and on trips."
+        ),
+        uses_mutual_credit=False,
+        uses_issued_credits=True,
+        default_floor_minutes=0,
+        organisations=(
+            ("Taff Housing Association", Organisation.Kind.HOUSING, "Awards credits to tenants who help run the association."),
+            ("Canton Sports Centre", Organisation.Kind.LEISURE, "Accepts one credit for an hour's swim or gym session."),
+            ("Chapter Arts Cinema", Organisation.Kind.LEISURE, "Accepts credits for film tickets on weekday afternoons."),
+        ),
+        people=(
+            DemoPerson("coordinator", "Gwen Morgan", ("member", "coordinator", "admin"), languages="Cymraeg, English", pronouns="hi/she"),
+            DemoPerson("housing", "Rhys Evans", ("partner",), organisation="Taff Housing Association", languages="Cymraeg, English"),
+            DemoPerson("sports", "Leila Hassan", ("partner",), organisation="Canton Sports Centre", languages="English, Arabic"),
+            DemoPerson("member", "Dafydd Jones", languages="Cymraeg, English"),
+            DemoPerson("member2", "Shanice Williams"),
+            DemoPerson("observer", "Anwen Price", ("observer",), languages="Cymraeg, English"),
+        ),
+    ),
+    DemoCommunity(
+        slug="caol-nursery",
+        name="Caol Parents' Nursery",
+        kind=Community.Kind.SERVICE,
+        description=(
+            "A nursery run with its parents. Each parent is on duty one day in five, and helps "
+            "with cooking, outings and the garden. Staff and parents decide together."
+        ),
+        default_floor_minutes=-1200,
+        organisations=(
+            ("Caol Community Centre", Organisation.Kind.CHARITY, "Lends the hall for the nursery's open days."),
+        ),
+        people=(
+            DemoPerson("coordinator", "Morag MacLeod", ("member", "coordinator")),
+            DemoPerson("member", "Jamie Cameron", pronouns="they/them"),
+            DemoPerson("member2", "Eilidh Grant", languages="English, Gàidhlig"),
+            DemoPerson("member3", "Callum Fraser"),
+            DemoPerson("nologin", "Isla Munro", has_login=False, contact=Profile.ContactPreference.COORDINATOR),
+        ),
+    ),
+)
+
+
+@dataclass
+class DemoLogin:
+    community: str
+    name: str
+    email: str
+    roles: str
+
+
+@dataclass
+class DemoResult:
+    logins: list[DemoLogin] = field(default_factory=list)
+    created: bool = True
+
+
+def demo_email(community: DemoCommunity, person: DemoPerson) -> str:
+    return f"{person.key}@{community.slug}.demo.coproduce.org"
+
+
+def _demo_user(email: str, name: str) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name)
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+@transaction.atomic
+def demo_build() -> DemoResult:
+    """Create the demo communities once; running it again only lists the logins."""
+    from coproduce.ledger.services import member_account_open
+
+    result = DemoResult()
+    result.created = not Community.objects.filter(slug=COMMUNITIES[0].slug).exists()
+    for spec in COMMUNITIES:
+        community, _created = Community.objects.get_or_create(
+            slug=spec.slug,
+            defaults={
+                "name": spec.name,
+                "kind": spec.kind,
+                "description": spec.description,
+                "language": spec.language,
+                "uses_mutual_credit": spec.uses_mutual_credit,
+                "uses_issued_credits": spec.uses_issued_credits,
+                "default_floor_minutes": spec.default_floor_minutes,
+            },
+        )
+        organisations = {}
+        for name, kind, description in spec.organisations:
+            organisations[name], _ = Organisation.objects.get_or_create(
+                community=community, name=name, defaults={"kind": kind, "description": description}
+            )
+        memberships: dict[str, Membership] = {}
+        for person in spec.people:
+            user = _demo_user(demo_email(spec, person), person.name) if person.has_login else None
+            membership = (
+                Membership.objects.filter(community=community, user=user).first()
+                if user
+                else Membership.objects.filter(
+                    community=community, user=None, profile__display_name=person.name
+                ).first()
+            )
+            if membership is None:
+                membership = Membership.objects.create(
+                    community=community,
+                    user=user,
+                    is_member="member" in person.roles,
+                    is_coordinator="coordinator" in person.roles,
+                    is_partner="partner" in person.roles,
+                    is_referrer="referrer" in person.roles,
+                    is_observer="observer" in person.roles,
+                    is_admin="admin" in person.roles,
+                    organisation=organisations.get(person.organisation),
+                )
+                Profile.objects.create(
+                    membership=membership,
+                    display_name=person.name,
+                    pronouns=person.pronouns,
+                    languages=person.languages,
+                    contact_preference=person.contact,
+                    phone=person.phone,
+                    accessibility_needs=person.needs,
+                )
+                member_account_open(membership=membership)
+            memberships[person.key] = membership
+            if user is not None:
+                result.logins.append(
+                    DemoLogin(spec.name, person.name, user.email, ", ".join(person.roles))
+                )
+        if _created:
+            _extend(community, memberships, organisations)
+    return result
+
+
+def _extend(
+    community: Community, memberships: dict[str, Membership], organisations: dict[str, Organisation]
+) -> None:
+    """What other apps add to a new demo community (a year of time credits, ...)."""
+    from coproduce.ledger.demo import ledger_demo_build
+
+    ledger_demo_build(community=community, memberships=memberships, organisations=organisations)

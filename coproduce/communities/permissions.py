@@ -1,0 +1,36 @@
+"""Who may do what inside a community. Views and the API both ask here."""
+
+from __future__ import annotations
+
+from coproduce.communities.models import Membership
+
+
+def can_see_member_list(actor: Membership) -> bool:
+    return actor.is_active
+
+
+def can_manage_members(actor: Membership) -> bool:
+    """Register members, edit on their behalf, approve requests, invite."""
+    return actor.is_active and (actor.is_coordinator or actor.is_admin)
+
+
+def can_manage_organisations(actor: Membership) -> bool:
+    return actor.is_active and (actor.is_coordinator or actor.is_admin)
+
+
+def can_edit_profile(actor: Membership, target: Membership) -> bool:
+    if not actor.is_active or actor.community_id != target.community_id:
+        return False
+    return actor.pk == target.pk or can_manage_members(actor)
+
+
+def can_see_contact_details(actor: Membership, target: Membership) -> bool:
+    """Phone numbers and access needs: the person themselves and coordinators only."""
+    return can_edit_profile(actor, target)
+
+
+def can_change_roles(actor: Membership, *, grants_admin: bool = False) -> bool:
+    """Coordinators set roles; only an administrator may make someone an administrator."""
+    if grants_admin:
+        return actor.is_active and actor.is_admin
+    return can_manage_members(actor)

@@ -1,0 +1,118 @@
+"""Reads for communities. Every read that returns community data takes the acting membership."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from coproduce.communities.models import Community, Invitation, Membership, Organisation
+
+
+def membership_for_user(*, user_id: int | None, community_slug: str) -> Membership:
+    """The acting membership of a signed-in user in a community, or 404 (never 403)."""
+    if user_id is None:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("community", "profile", "organisation")
+        .filter(user_id=user_id, community__slug=community_slug, status=Membership.Status.ACTIVE)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def memberships_of_user(*, user_id: int) -> QuerySet[Membership]:
+    """Every community a user belongs to or has asked to join, for the switcher."""
+    return (
+        Membership.objects.select_related("community", "profile")
+        .filter(user_id=user_id)
+        .exclude(status=Membership.Status.LEFT)
+        .order_by("community__name")
+    )
+
+
+def user_has_staff_role(user_id: int) -> bool:
+    return Membership.objects.filter(
+        Q(is_coordinator=True) | Q(is_admin=True),
+        user_id=user_id,
+        status=Membership.Status.ACTIVE,
+    ).exists()
+
+
+def member_list(*, actor: Membership, search: str = "") -> QuerySet[Membership]:
+    members = Membership.objects.select_related("profile", "organisation").filter(
+        community_id=actor.community_id, status=Membership.Status.ACTIVE
+    )
+    if search:
+        members = members.filter(profile__display_name__icontains=search)
+    return members.order_by("profile__display_name", "pk")
+
+
+def member_get(*, actor: Membership, pk: int) -> Membership:
+    member = (
+        Membership.objects.select_related("profile", "organisation", "community")
+        .filter(community_id=actor.community_id, pk=pk, status=Membership.Status.ACTIVE)
+        .first()
+    )
+    if member is None:
+        raise Http404
+    return member
+
+
+def join_requests(*, actor: Membership) -> QuerySet[Membership]:
+    return (
+        Membership.objects.select_related("profile", "user")
+        .filter(community_id=actor.community_id, status=Membership.Status.PENDING)
+        .order_by("created_at")
+    )
+
+
+def join_request_get(*, actor: Membership, pk: int) -> Membership:
+    request = join_requests(actor=actor).filter(pk=pk).first()
+    if request is None:
+        raise Http404
+    return request
+
+
+def organisation_list(*, actor: Membership) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(community_id=actor.community_id).order_by("name")
+
+
+def organisation_get(*, actor: Membership, pk: int) -> Organisation:
+    organisation = organisation_list(actor=actor).filter(pk=pk).first()
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def invitation_list(*, actor: Membership) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(community_id=actor.community_id).order_by("-created_at")
+
+
+def invitation_get(*, actor: Membership, pk: int) -> Invitation:
+    invitation = invitation_list(actor=actor).filter(pk=pk).first()
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def invitation_by_token(*, token: str) -> Invitation:
+    """An invitation anyone holding the link may see: it says only which community it is for."""
+    invitation = Invitation.objects.select_related("community").filter(token=token).first()
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def communities_open_to_requests() -> QuerySet[Community]:
+    """The public directory: names and descriptions only, never members."""
+    return Community.objects.filter(accepts_join_requests=True).order_by("name")
+
+
+def community_public_get(*, slug: str) -> Community:
+    community = Community.objects.filter(slug=slug).first()
+    if community is None:
+        raise Http404
+    return community
+

@@ -1,0 +1,328 @@
+"""Writes for communities: joining, registering members, roles, invitations, organisations.
+
+Each public service opens the outermost transaction. The acting membership or user is always
+recorded so that a member can see who acted for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coproduce.communities import permissions
+from coproduce.communities.models import Community, Invitation, Membership, Organisation
+from coproduce.people.models import Profile, User
+
+
+def _default_display_name(user: User) -> str:
+    return (user.name or user.email.split("@")[0])[:80]
+
+
+def _membership_open(
+    *,
+    community: Community,
+    user: User | None,
+    display_name: str,
+    status: str,
+    created_by: User | None,
+    is_coordinator: bool = False,
+    is_referrer: bool = False,
+    join_message: str = "",
+) -> Membership:
+    membership = Membership(
+        community=community,
+        user=user,
+        status=status,
+        is_coordinator=is_coordinator,
+        is_referrer=is_referrer,
+        join_message=join_message,
+        created_by=created_by,
+    )
+    membership.full_clean()
+    membership.save()
+    profile = Profile(membership=membership, display_name=display_name)
+    profile.full_clean(exclude=["membership"])
+    profile.save()
+    _on_membership_activated(membership)
+    return membership
+
+
+def _on_membership_activated(membership: Membership) -> None:
+    """Everything an active member is given: for now, their time-credit account."""
+    if membership.status != Membership.Status.ACTIVE:
+        return
+    from coproduce.ledger.services import member_account_open
+
+    member_account_open(membership=membership)
+
+
+def _existing(community: Community, user: User) -> Membership | None:
+    return Membership.objects.filter(community=community, user=user).first()
+
+
+@transaction.atomic(durable=True)
+def community_join_request(*, community: Community, user: User, message: str = "") -> Membership:
+    """Ask to join; a coordinator approves. Asking twice is harmless."""
+    if not community.accepts_join_requests:
+        raise ValidationError(_("This community only takes new members by invitation."))
+    existing = _existing(community, user)
+    if existing is not None:
+        if existing.status in (Membership.Status.ACTIVE, Membership.Status.PENDING):
+            return existing
+        existing.status = Membership.Status.PENDING
+        existing.join_message = message
+        existing.decided_at = None
+        existing.decided_by = None
+        existing.save(update_fields=["status", "join_message", "decided_at", "decided_by"])
+        return existing
+    membership = _membership_open(
+        community=community,
+        user=user,
+        display_name=_default_display_name(user),
+        status=Membership.Status.PENDING,
+        created_by=user,
+        join_message=message,
+    )
+    transaction.on_commit(lambda: _notify_coordinators_of_request(membership.pk))
+    return membership
+
+
+def _notify_coordinators_of_request(membership_pk: int) -> None:
+    membership = Membership.objects.select_related("community", "profile").get(pk=membership_pk)
+    recipients = list(
+        Membership.objects.filter(
+            community_id=membership.community_id,
+            is_coordinator=True,
+            status=Membership.Status.ACTIVE,
+            user__isnull=False,
+        ).values_list("user__email", flat=True)
+    )
+    if not recipients:
+        return
+    path = reverse("communities:join_requests", kwargs={"community": membership.community.slug})
+    send_mail(
+        subject=_("%(name)s asked to join %(community)s")
+        % {"name": membership.profile.display_name, "community": membership.community.name},
+        message=_("Please look at the request and say yes or no: %(path)s") % {"path": path},
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=recipients,
+        fail_silently=True,
+    )
+
+
+@transaction.atomic(durable=True)
+def join_request_decide(*, actor: Membership, request: Membership, approve: bool) -> Membership:
+    if not permissions.can_manage_members(actor) or request.community_id != actor.community_id:
+        raise PermissionDenied
+    request = Membership.objects.select_for_update().get(pk=request.pk)
+    if request.status != Membership.Status.PENDING:
+        raise ValidationError(_("This request has already been answered."))
+    request.status = Membership.Status.ACTIVE if approve else Membership.Status.DECLINED
+    request.decided_at = timezone.now()
+    request.decided_by = actor
+    request.save(update_fields=["status", "decided_at", "decided_by"])
+    _on_membership_activated(request)
+    return request
+
+
+@transaction.atomic(durable=True)
+def invitation_create(
+    *,
+    actor: Membership,
+    note: str = "",
+    email: str = "",
+    as_coordinator: bool = False,
+    as_referrer: bool = False,
+    max_uses: int = 1,
+) -> Invitation:
+    if not permissions.can_manage_members(actor):
+        raise PermissionDenied
+    invitation = Invitation(
+        community_id=actor.community_id,
+        note=note,
+        email=email,
+        as_coordinator=as_coordinator,
+        as_referrer=as_referrer,
+        max_uses=max_uses,
+        created_by=actor,
+    )
+    invitation.full_clean()
+    invitation.save()
+    return invitation
+
+
+@transaction.atomic(durable=True)
+def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
+    if not permissions.can_manage_members(actor) or invitation.community_id != actor.community_id:
+        raise PermissionDenied
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+@dataclass(frozen=True)
+class InvitationResult:
+    membership: Membership
+    created: bool
+
+
+@transaction.atomic(durable=True)
+def invitation_accept(*, token: str, user: User) -> InvitationResult:
+    invitation = Invitation.objects.select_for_update().select_related("community").filter(token=token).first()
+    if invitation is None or not invitation.is_usable:
+        raise ValidationError(_("This invitation link has expired or has already been used."))
+    existing = _existing(invitation.community, user)
+    if existing is not None and existing.status == Membership.Status.ACTIVE:
+        return InvitationResult(membership=existing, created=False)
+    invitation.uses += 1
+    invitation.save(update_fields=["uses"])
+    if existing is not None:
+        existing.status = Membership.Status.ACTIVE
+        existing.is_coordinator = existing.is_coordinator or invitation.as_coordinator
+        existing.is_referrer = existing.is_referrer or invitation.as_referrer
+        existing.decided_at = timezone.now()
+        existing.save(update_fields=["status", "is_coordinator", "is_referrer", "decided_at"])
+        _on_membership_activated(existing)
+        return InvitationResult(membership=existing, created=False)
+    membership = _membership_open(
+        community=invitation.community,
+        user=user,
+        display_name=_default_display_name(user),
+        status=Membership.Status.ACTIVE,
+        created_by=user,
+        is_coordinator=invitation.as_coordinator,
+        is_referrer=invitation.as_referrer,
+    )
+    return InvitationResult(membership=membership, created=True)
+
+
+@transaction.atomic(durable=True)
+def member_register(
+    *,
+    actor: Membership,
+    display_name: str,
+    phone: str = "",
+    contact_preference: str = Profile.ContactPreference.COORDINATOR,
+    accessibility_needs: str = "",
+    languages: str = "",
+) -> Membership:
+    """A coordinator registers someone with no email, phone or computer."""
+    if not permissions.can_manage_members(actor):
+        raise PermissionDenied
+    membership = _membership_open(
+        community=actor.community,
+        user=None,
+        display_name=display_name,
+        status=Membership.Status.ACTIVE,
+        created_by=actor.user,
+    )
+    profile = membership.profile
+    profile.phone = phone
+    profile.contact_preference = contact_preference
+    profile.accessibility_needs = accessibility_needs
+    profile.languages = languages
+    profile.full_clean(exclude=["membership"])
+    profile.save()
+    return membership
+
+
+PROFILE_FIELDS = (
+    "display_name",
+    "pronouns",
+    "languages",
+    "contact_preference",
+    "phone",
+    "accessibility_needs",
+)
+
+
+@transaction.atomic(durable=True)
+def profile_update(*, actor: Membership, member: Membership, **changes: str) -> Profile:
+    if not permissions.can_edit_profile(actor, member):
+        raise PermissionDenied
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not profile fields: {sorted(unknown)}")
+    profile = Profile.objects.select_for_update().get(membership=member)
+    for field, value in changes.items():
+        setattr(profile, field, value)
+    profile.full_clean(exclude=["membership"])
+    profile.save(update_fields=[*changes.keys(), "updated_at"])
+    return profile
+
+
+ROLE_FIELDS = ("is_member", "is_coordinator", "is_partner", "is_referrer", "is_observer", "is_admin")
+
+
+@transaction.atomic(durable=True)
+def membership_roles_set(
+    *, actor: Membership, member: Membership, organisation: Organisation | None = None, **roles: bool
+) -> Membership:
+    unknown = set(roles) - set(ROLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not roles: {sorted(unknown)}")
+    grants_admin = bool(roles.get("is_admin")) and not member.is_admin
+    if not permissions.can_change_roles(actor, grants_admin=grants_admin):
+        raise PermissionDenied
+    if member.community_id != actor.community_id:
+        raise PermissionDenied
+    if organisation is not None and organisation.community_id != actor.community_id:
+        raise ValidationError({"organisation": _("Choose an organisation in this community.")})
+    member = Membership.objects.select_for_update().get(pk=member.pk)
+    for field, value in roles.items():
+        setattr(member, field, value)
+    member.organisation = organisation if member.is_partner else None
+    if member.is_partner and member.organisation is None:
+        raise ValidationError({"organisation": _("Partner staff must belong to an organisation.")})
+    if not any(getattr(member, field) for field in ROLE_FIELDS):
+        raise ValidationError(_("Everyone needs at least one role."))
+    member.full_clean()
+    member.save(update_fields=[*ROLE_FIELDS, "organisation"])
+    return member
+
+
+@transaction.atomic(durable=True)
+def organisation_create(
+    *, actor: Membership, name: str, kind: str, description: str = "", website: str = ""
+) -> Organisation:
+    if not permissions.can_manage_organisations(actor):
+        raise PermissionDenied
+    organisation = Organisation(
+        community_id=actor.community_id, name=name, kind=kind, description=description, website=website
+    )
+    organisation.full_clean()
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic(durable=True)
+def community_create(
+    *,
+    name: str,
+    slug: str,
+    kind: str,
+    founder: User | None = None,
+    **settings_fields: object,
+) -> Community:
+    """Operators create communities; the founder, if any, becomes coordinator and admin."""
+    community = Community(name=name, slug=slug, kind=kind, **settings_fields)
+    community.full_clean()
+    community.save()
+    if founder is not None:
+        _membership_open(
+            community=community,
+            user=founder,
+            display_name=_default_display_name(founder),
+            status=Membership.Status.ACTIVE,
+            created_by=founder,
+            is_coordinator=True,
+        )
+        Membership.objects.filter(community=community, user=founder).update(is_admin=True)
+    return community

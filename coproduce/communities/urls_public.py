@@ -1,0 +1,12 @@
+"""Pages about communities before you belong to one: the directory, asking to join, invitations."""
+
+from django.urls import path
+
+from coproduce.communities import views
+
+app_name = "directory"
+urlpatterns = [
+    path("", views.directory, name="list"),
+    path("<slug:community>/join/", views.join_request, name="join"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]

@@ -1,0 +1,1 @@
+"""People: the login (User) and each person's profile in a community."""

@@ -1,0 +1,126 @@
+"""The login (User, signing in by email) and a person's Profile in one community."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Someone who can sign in. Members helped by a coordinator may have no User at all."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
+    is_staff = models.BooleanField(
+        _("operator"), default=False, help_text=_("Can use the operators' admin site.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="people_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return self.name or self.email
+
+    def get_short_name(self) -> str:
+        return self.name or self.email.split("@")[0]
+
+
+class Profile(models.Model):
+    """How a person shows up in one community. Every membership has exactly one profile."""
+
+    class ContactPreference(models.TextChoices):
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone call")
+        TEXT = "text", _("Text message")
+        POST = "post", _("Letter by post")
+        COORDINATOR = "coordinator", _("Through a coordinator")
+
+    membership = models.OneToOneField(
+        "communities.Membership",
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("membership"),
+    )
+    display_name = models.CharField(
+        _("name to show"),
+        max_length=80,
+        help_text=_("The name other people in this community see."),
+    )
+    pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
+    languages = models.CharField(
+        _("languages you speak"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: English, Welsh, British Sign Language."),
+    )
+    contact_preference = models.CharField(
+        _("how you like to be contacted"),
+        max_length=16,
+        choices=ContactPreference.choices,
+        default=ContactPreference.EMAIL,
+    )
+    phone = models.CharField(_("phone number"), max_length=40, blank=True)
+    accessibility_needs = models.TextField(
+        _("anything that helps you take part"),
+        max_length=2000,
+        blank=True,
+        help_text=_("For example: large print, a quiet room, step-free access, someone to come with you."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return self.display_name

@@ -1,0 +1,17 @@
+"""On sign-in, bring back the language the person chose on another device."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+from coproduce.people.middleware import LANGUAGE_SESSION_KEY
+
+
+
+@receiver(user_logged_in)
+def remember_language(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if request is not None and getattr(user, "language", ""):
+        request.session[LANGUAGE_SESSION_KEY] = user.language

@@ -1,0 +1,19 @@
+"""Every URL of Coproduce. Community pages live under /c/<community>/."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from coproduce.api.api import api
+from coproduce.communities import views as community_views
+from coproduce.people import views as people_views
+
+urlpatterns = [
+    path("", community_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("coproduce.people.urls")),
+    path("communities/", include("coproduce.communities.urls_public")),
+    path("c/<slug:community>/", include("coproduce.communities.urls")),
+    path("i18n/setlang/", people_views.language_set, name="set_language"),
+    path("api/v1/", api.urls),
+    path("operators/", admin.site.urls),
+]
