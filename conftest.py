@@ -12,6 +12,25 @@ from coproduce.communities.tests.factories import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    """Tests do not run collectstatic, so serve static files without the hashed manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Sign-in rate limits live in the cache; one test's failed logins must not block another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def community(db):
     return CommunityFactory()

@@ -130,7 +130,8 @@ CACHES = {
 # Languages: English and Welsh are both complete.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("cy", _("Welsh"))]
-LOCALE_PATHS = [BASE_DIR / "coproduce" / "locale"]
+# Our own strings first, then our Welsh catalog of django-allauth's strings (allauth has no cy).
+LOCALE_PATHS = [BASE_DIR / "coproduce" / "locale", BASE_DIR / "coproduce" / "locale_allauth"]
 LANGUAGE_COOKIE_NAME = "coproduce_language"
 USE_I18N = True
 TIME_ZONE = "Europe/London"

@@ -6,13 +6,14 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from coproduce.api.errors import ErrorResponse
+from coproduce.api.errors import ApiError, ErrorResponse
 from coproduce.communities import permissions, selectors, services
 from coproduce.communities.models import Membership
-from coproduce.people.models import Profile
+from coproduce.people.models import Profile, User
 
 router = Router(tags=["communities"])
 ERRORS = {400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse}
@@ -106,10 +107,10 @@ def membership_list(request: HttpRequest, community: str, search: str = "") -> l
 )
 def membership_register(
     request: HttpRequest, community: str, payload: MemberRegisterIn
-) -> tuple[int, Membership]:
+) -> Status[Membership]:
     actor = _actor(request, community)
     member = services.member_register(actor=actor, **payload.dict())
-    return 201, member
+    return Status(201, member)
 
 
 @router.get(
@@ -166,3 +167,36 @@ def my_profile_update(request: HttpRequest, community: str, payload: ProfileIn) 
     actor = _actor(request, community)
     changes = {key: value for key, value in payload.dict(exclude_unset=True).items() if value is not None}
     return services.profile_update(actor=actor, member=actor, **changes)
+
+
+class JoinRequestIn(Schema):
+    message: str = Field("", max_length=1000)
+
+
+class JoinRequestOut(Schema):
+    id: int
+    status: str
+    community: CommunityOut
+
+
+@router.post(
+    "/communities/{community}/join-requests",
+    response={201: JoinRequestOut, 409: ErrorResponse, **ERRORS},
+    summary="Ask to join a community (a coordinator approves)",
+)
+def join_request_create(
+    request: HttpRequest, community: str, payload: JoinRequestIn
+) -> Status[Membership]:
+    target = selectors.community_public_get(slug=community)
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - the API's auth guarantees a signed-in user
+    if selectors.membership_status(user_id=user.pk, community_id=target.pk) in (
+        Membership.Status.ACTIVE,
+        Membership.Status.PENDING,
+    ):
+        raise ApiError(
+            409, "already_member", _("You are already a member of this community, or have asked to join.")
+        )
+    return Status(
+        201, services.community_join_request(community=target, user=user, message=payload.message)
+    )

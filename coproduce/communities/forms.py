@@ -92,6 +92,10 @@ class InvitationForm(forms.ModelForm):
 
 
 class OrganisationForm(forms.ModelForm):
+    website = forms.URLField(
+        label=_("website"), required=False, assume_scheme="https", max_length=200
+    )
+
     class Meta:
         model = Organisation
         fields = ["name", "kind", "description", "website"]

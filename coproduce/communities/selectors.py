@@ -32,6 +32,14 @@ def memberships_of_user(*, user_id: int) -> QuerySet[Membership]:
     )
 
 
+def membership_status(*, user_id: int, community_id: int) -> str | None:
+    return (
+        Membership.objects.filter(user_id=user_id, community_id=community_id)
+        .values_list("status", flat=True)
+        .first()
+    )
+
+
 def user_has_staff_role(user_id: int) -> bool:
     return Membership.objects.filter(
         Q(is_coordinator=True) | Q(is_admin=True),
@@ -41,7 +49,7 @@ def user_has_staff_role(user_id: int) -> bool:
 
 
 def member_list(*, actor: Membership, search: str = "") -> QuerySet[Membership]:
-    members = Membership.objects.select_related("profile", "organisation").filter(
+    members = Membership.objects.select_related("profile", "organisation", "community").filter(
         community_id=actor.community_id, status=Membership.Status.ACTIVE
     )
     if search:

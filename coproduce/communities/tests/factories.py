@@ -59,6 +59,7 @@ class MembershipFactory(DjangoModelFactory):
 
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     community = factory.SubFactory(CommunityFactory)
     user = factory.SubFactory(UserFactory)

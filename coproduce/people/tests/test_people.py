@@ -1,0 +1,100 @@
+"""People: signing in by email, language choice remembered, personal API tokens."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError
+from django.test import Client
+
+from coproduce.api.models import ApiToken
+from coproduce.communities.tests.factories import TEST_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_users_sign_in_by_email_in_any_case():
+    user = get_user_model().objects.create_user(email="Agnes@Example.org", password=TEST_PASSWORD)
+    assert user.email == "agnes@example.org"
+    client = Client()
+    response = client.post("/accounts/login/", {"login": "AGNES@example.org", "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/account/").status_code in (200, 302)
+
+
+def test_email_is_unique_whatever_its_case():
+    get_user_model().objects.create_user(email="sam@example.org")
+    with pytest.raises(IntegrityError):
+        get_user_model().objects.create(email="SAM@example.org")
+
+
+def test_language_choice_is_remembered_on_another_device():
+    user = UserFactory()
+    first = Client()
+    first.force_login(user)
+    response = first.post("/i18n/setlang/", {"language": "cy", "next": "/account/"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.language == "cy"
+    second = Client()
+    second.post("/accounts/login/", {"login": user.email, "password": TEST_PASSWORD})
+    page = second.get("/account/")
+    assert page.status_code == 200
+    assert '<html lang="cy">' in page.content.decode()
+
+
+def test_language_switch_works_without_signing_in():
+    client = Client()
+    client.post("/i18n/setlang/", {"language": "cy", "next": "/"})
+    assert '<html lang="cy">' in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert '<html lang="en">' in client.get("/").content.decode()
+
+
+def test_api_token_is_shown_once_and_can_be_stopped():
+    user = UserFactory()
+    client = Client()
+    client.force_login(user)
+    page = client.post("/account/tokens/", {"name": "Surgery spreadsheet"}).content.decode()
+    token = ApiToken.objects.get(user=user)
+    assert token.hint in page
+    raw = page.split('id="new-token">')[1].split("<")[0].strip()
+    api = Client(headers={"authorization": f"Bearer {raw}"})
+    assert api.get("/api/v1/communities").status_code == 200
+    assert raw not in client.get("/account/tokens/").content.decode()
+    client.post(f"/account/tokens/{token.pk}/revoke/")
+    assert api.get("/api/v1/communities").status_code == 401
+
+
+def test_an_empty_token_name_is_refused():
+    user = UserFactory()
+    client = Client()
+    client.force_login(user)
+    response = client.post("/account/tokens/", {"name": ""})
+    assert "error-summary" in response.content.decode()
+    assert not ApiToken.objects.filter(user=user).exists()
+
+
+def test_someone_elses_token_cannot_be_stopped():
+    owner = UserFactory()
+    from coproduce.api.services import api_token_create
+
+    token = api_token_create(user=owner, name="mine").token
+    client = Client()
+    client.force_login(UserFactory())
+    assert client.post(f"/account/tokens/{token.pk}/revoke/").status_code == 404
+    token.refresh_from_db()
+    assert token.is_active
+
+
+def test_repeated_wrong_passwords_are_rate_limited(settings):
+    user = UserFactory()
+    client = Client()
+    pages = [
+        client.post("/accounts/login/", {"login": user.email, "password": "wrong"}).content.decode()
+        for _attempt in range(6)
+    ]
+    assert "Too many failed login attempts" not in pages[0]
+    assert "Too many failed login attempts" in pages[-1]
+    right = client.post("/accounts/login/", {"login": user.email, "password": TEST_PASSWORD})
+    assert right.status_code == 200, "even the right password waits until the limit passes"
