@@ -18,7 +18,7 @@ api = NinjaAPI(
     description=(
         "Community-scoped JSON API. Authenticate with a personal token "
         "(`Authorization: Bearer cp_…`, made on the Account page) or the browser session. "
-        "Errors always answer `{\"error\": {\"code\", \"message\", \"fields\"}}`. "
+        'Errors always answer `{"error": {"code", "message", "fields"}}`. '
         "Time is in whole minutes."
     ),
     auth=[TokenAuth(), SessionAuth()],
@@ -39,10 +39,18 @@ def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
 def _invalid_input(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", []) if part not in ("body", "payload", "query", "path")]
+        location = [
+            str(part)
+            for part in error.get("loc", [])
+            if part not in ("body", "payload", "query", "path")
+        ]
         fields.setdefault(".".join(location) or "__all__", []).append(str(error.get("msg", "")))
     return error_response(
-        api, request, status=400, code="invalid", message=_("Some of what was sent is not valid."),
+        api,
+        request,
+        status=400,
+        code="invalid",
+        message=_("Some of what was sent is not valid."),
         fields=fields,
     )
 
@@ -64,7 +72,10 @@ def _model_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return error_response(
-        api, request, status=401, code="unauthenticated",
+        api,
+        request,
+        status=401,
+        code="unauthenticated",
         message=_("Sign in or send a valid API token."),
     )
 
@@ -72,7 +83,10 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return error_response(
-        api, request, status=403, code="forbidden",
+        api,
+        request,
+        status=403,
+        code="forbidden",
         message=str(exc) or _("You are not allowed to do that."),
     )
 
@@ -84,14 +98,23 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict"}.get(exc.status_code, "error")
+    code = {
+        400: "invalid",
+        401: "unauthenticated",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+    }.get(exc.status_code, "error")
     return error_response(api, request, status=exc.status_code, code=code, message=str(exc))
 
 
 def _register_routers() -> None:
     from coproduce.communities.api import router as communities_router
+    from coproduce.ledger.api import router as ledger_router
 
     api.add_router("/", communities_router)
+    api.add_router("/", ledger_router)
 
 
 _register_routers()

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-TOKEN_PREFIX = "cp_"
+TOKEN_PREFIX = "cp_"  # noqa: S105 - a visible prefix, not a secret
 
 
 def token_hash(raw: str) -> str:

@@ -145,7 +145,9 @@ def profile_update(
 ) -> Profile:
     actor = _actor(request, community)
     member = selectors.member_get(actor=actor, pk=membership_id)
-    changes = {key: value for key, value in payload.dict(exclude_unset=True).items() if value is not None}
+    changes = {
+        key: value for key, value in payload.dict(exclude_unset=True).items() if value is not None
+    }
     return services.profile_update(actor=actor, member=member, **changes)
 
 
@@ -165,7 +167,9 @@ def my_profile(request: HttpRequest, community: str) -> Profile:
 )
 def my_profile_update(request: HttpRequest, community: str, payload: ProfileIn) -> Profile:
     actor = _actor(request, community)
-    changes = {key: value for key, value in payload.dict(exclude_unset=True).items() if value is not None}
+    changes = {
+        key: value for key, value in payload.dict(exclude_unset=True).items() if value is not None
+    }
     return services.profile_update(actor=actor, member=actor, **changes)
 
 
@@ -195,7 +199,9 @@ def join_request_create(
         Membership.Status.PENDING,
     ):
         raise ApiError(
-            409, "already_member", _("You are already a member of this community, or have asked to join.")
+            409,
+            "already_member",
+            _("You are already a member of this community, or have asked to join."),
         )
     return Status(
         201, services.community_join_request(community=target, user=user, message=payload.message)

@@ -57,14 +57,36 @@ COMMUNITIES = (
             "of a prescription."
         ),
         organisations=(
-            ("Paxton Green Group Practice", Organisation.Kind.HEALTH, "Our home: the surgery refers patients to the time bank."),
+            (
+                "Paxton Green Group Practice",
+                Organisation.Kind.HEALTH,
+                "Our home: the surgery refers patients to the time bank.",
+            ),
         ),
         people=(
             DemoPerson("coordinator", "Becky Osei", ("member", "coordinator"), pronouns="she/her"),
-            DemoPerson("gp", "Dr Sam Patel", ("member", "referrer", "partner"), organisation="Paxton Green Group Practice", pronouns="he/him"),
-            DemoPerson("member", "Agnes Doyle", languages="English, Irish", needs="I use a walking frame; ground-floor rooms please."),
+            DemoPerson(
+                "gp",
+                "Dr Sam Patel",
+                ("member", "referrer", "partner"),
+                organisation="Paxton Green Group Practice",
+                pronouns="he/him",
+            ),
+            DemoPerson(
+                "member",
+                "Agnes Doyle",
+                languages="English, Irish",
+                needs="I use a walking frame; ground-floor rooms please.",
+            ),
             DemoPerson("member2", "Tunde Adebayo", languages="English, Yoruba"),
-            DemoPerson("nologin", "Vera Lumley", has_login=False, contact=Profile.ContactPreference.PHONE, phone="020 7946 0012", needs="Hard of hearing: please call slowly, or visit."),
+            DemoPerson(
+                "nologin",
+                "Vera Lumley",
+                has_login=False,
+                contact=Profile.ContactPreference.PHONE,
+                phone="020 7946 0012",
+                needs="Hard of hearing: please call slowly, or visit.",
+            ),
             DemoPerson("member3", "Marek Nowak", languages="English, Polish"),
         ),
     ),
@@ -82,14 +104,44 @@ COMMUNITIES = (
         uses_issued_credits=True,
         default_floor_minutes=0,
         organisations=(
-            ("Taff Housing Association", Organisation.Kind.HOUSING, "Awards credits to tenants who help run the association."),
-            ("Canton Sports Centre", Organisation.Kind.LEISURE, "Accepts one credit for an hour's swim or gym session."),
-            ("Chapter Arts Cinema", Organisation.Kind.LEISURE, "Accepts credits for film tickets on weekday afternoons."),
+            (
+                "Taff Housing Association",
+                Organisation.Kind.HOUSING,
+                "Awards credits to tenants who help run the association.",
+            ),
+            (
+                "Canton Sports Centre",
+                Organisation.Kind.LEISURE,
+                "Accepts one credit for an hour's swim or gym session.",
+            ),
+            (
+                "Chapter Arts Cinema",
+                Organisation.Kind.LEISURE,
+                "Accepts credits for film tickets on weekday afternoons.",
+            ),
         ),
         people=(
-            DemoPerson("coordinator", "Gwen Morgan", ("member", "coordinator", "admin"), languages="Cymraeg, English", pronouns="hi/she"),
-            DemoPerson("housing", "Rhys Evans", ("partner",), organisation="Taff Housing Association", languages="Cymraeg, English"),
-            DemoPerson("sports", "Leila Hassan", ("partner",), organisation="Canton Sports Centre", languages="English, Arabic"),
+            DemoPerson(
+                "coordinator",
+                "Gwen Morgan",
+                ("member", "coordinator", "admin"),
+                languages="Cymraeg, English",
+                pronouns="hi/she",
+            ),
+            DemoPerson(
+                "housing",
+                "Rhys Evans",
+                ("partner",),
+                organisation="Taff Housing Association",
+                languages="Cymraeg, English",
+            ),
+            DemoPerson(
+                "sports",
+                "Leila Hassan",
+                ("partner",),
+                organisation="Canton Sports Centre",
+                languages="English, Arabic",
+            ),
             DemoPerson("member", "Dafydd Jones", languages="Cymraeg, English"),
             DemoPerson("member2", "Shanice Williams"),
             DemoPerson("observer", "Anwen Price", ("observer",), languages="Cymraeg, English"),
@@ -105,14 +157,23 @@ COMMUNITIES = (
         ),
         default_floor_minutes=-1200,
         organisations=(
-            ("Caol Community Centre", Organisation.Kind.CHARITY, "Lends the hall for the nursery's open days."),
+            (
+                "Caol Community Centre",
+                Organisation.Kind.CHARITY,
+                "Lends the hall for the nursery's open days.",
+            ),
         ),
         people=(
             DemoPerson("coordinator", "Morag MacLeod", ("member", "coordinator")),
             DemoPerson("member", "Jamie Cameron", pronouns="they/them"),
             DemoPerson("member2", "Eilidh Grant", languages="English, Gàidhlig"),
             DemoPerson("member3", "Callum Fraser"),
-            DemoPerson("nologin", "Isla Munro", has_login=False, contact=Profile.ContactPreference.COORDINATOR),
+            DemoPerson(
+                "nologin",
+                "Isla Munro",
+                has_login=False,
+                contact=Profile.ContactPreference.COORDINATOR,
+            ),
         ),
     ),
 )

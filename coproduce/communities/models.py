@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -100,7 +100,10 @@ class Organisation(models.Model):
         OTHER = "other", _("Other")
 
     community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="organisations", verbose_name=_("community")
+        Community,
+        on_delete=models.CASCADE,
+        related_name="organisations",
+        verbose_name=_("community"),
     )
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
@@ -169,7 +172,9 @@ class Membership(models.Model):
         related_name="staff",
         verbose_name=_("organisation"),
     )
-    join_message = models.TextField(_("message with the request to join"), max_length=1000, blank=True)
+    join_message = models.TextField(
+        _("message with the request to join"), max_length=1000, blank=True
+    )
     created_at = models.DateTimeField(_("created"), default=now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -243,7 +248,7 @@ def _invitation_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _invitation_expiry():  # type: ignore[no-untyped-def]
+def _invitation_expiry() -> datetime:
     return now() + timedelta(days=30)
 
 
@@ -276,7 +281,9 @@ class Invitation(models.Model):
         verbose_name_plural = _("invitations")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(uses__lte=models.F("max_uses")), name="invitation_uses_within_max"),
+            models.CheckConstraint(
+                condition=Q(uses__lte=models.F("max_uses")), name="invitation_uses_within_max"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,8 +22,10 @@ def membership_for_user(*, user_id: int | None, community_slug: str) -> Membersh
     return membership
 
 
-def memberships_of_user(*, user_id: int) -> QuerySet[Membership]:
+def memberships_of_user(*, user_id: int | None) -> QuerySet[Membership]:
     """Every community a user belongs to or has asked to join, for the switcher."""
+    if user_id is None:
+        return Membership.objects.none()
     return (
         Membership.objects.select_related("community", "profile")
         .filter(user_id=user_id)
@@ -123,4 +125,3 @@ def community_public_get(*, slug: str) -> Community:
     if community is None:
         raise Http404
     return community
-

@@ -175,7 +175,12 @@ class InvitationResult:
 
 @transaction.atomic(durable=True)
 def invitation_accept(*, token: str, user: User) -> InvitationResult:
-    invitation = Invitation.objects.select_for_update().select_related("community").filter(token=token).first()
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("community")
+        .filter(token=token)
+        .first()
+    )
     if invitation is None or not invitation.is_usable:
         raise ValidationError(_("This invitation link has expired or has already been used."))
     existing = _existing(invitation.community, user)
@@ -258,12 +263,23 @@ def profile_update(*, actor: Membership, member: Membership, **changes: str) -> 
     return profile
 
 
-ROLE_FIELDS = ("is_member", "is_coordinator", "is_partner", "is_referrer", "is_observer", "is_admin")
+ROLE_FIELDS = (
+    "is_member",
+    "is_coordinator",
+    "is_partner",
+    "is_referrer",
+    "is_observer",
+    "is_admin",
+)
 
 
 @transaction.atomic(durable=True)
 def membership_roles_set(
-    *, actor: Membership, member: Membership, organisation: Organisation | None = None, **roles: bool
+    *,
+    actor: Membership,
+    member: Membership,
+    organisation: Organisation | None = None,
+    **roles: bool,
 ) -> Membership:
     unknown = set(roles) - set(ROLE_FIELDS)
     if unknown:
@@ -295,7 +311,11 @@ def organisation_create(
     if not permissions.can_manage_organisations(actor):
         raise PermissionDenied
     organisation = Organisation(
-        community_id=actor.community_id, name=name, kind=kind, description=description, website=website
+        community_id=actor.community_id,
+        name=name,
+        kind=kind,
+        description=description,
+        website=website,
     )
     organisation.full_clean()
     organisation.save()

@@ -48,7 +48,9 @@ def _signed_in_user(request: HttpRequest) -> User:
 def home(request: HttpRequest) -> HttpResponse:
     """The front door: straight to your community if you have one, else what Coproduce is."""
     if request.user.is_authenticated:
-        memberships = [m for m in selectors.memberships_of_user(user_id=request.user.pk) if m.is_active]
+        memberships = [
+            m for m in selectors.memberships_of_user(user_id=request.user.pk) if m.is_active
+        ]
         last = request.session.get(LAST_COMMUNITY_SESSION_KEY)
         chosen = next((m for m in memberships if m.community.slug == last), None)
         if chosen is None and memberships:
@@ -76,7 +78,9 @@ def join_request(request: HttpRequest, community: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.community_join_request(
-                community=target, user=_signed_in_user(request), message=form.cleaned_data["message"]
+                community=target,
+                user=_signed_in_user(request),
+                message=form.cleaned_data["message"],
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -239,7 +243,9 @@ def member_roles_edit(request: HttpRequest, community: str, pk: int) -> HttpResp
             )
         except (ValidationError, PermissionDenied) as error:
             if isinstance(error, PermissionDenied):
-                form.add_error("is_admin", _("Only an administrator can make someone an administrator."))
+                form.add_error(
+                    "is_admin", _("Only an administrator can make someone an administrator.")
+                )
             else:
                 form.add_error(None, error)
         else:
@@ -259,7 +265,11 @@ def join_request_list(request: HttpRequest, community: str) -> HttpResponse:
     return render(
         request,
         "communities/join_requests.html",
-        {"actor": actor, "community": actor.community, "requests": selectors.join_requests(actor=actor)},
+        {
+            "actor": actor,
+            "community": actor.community,
+            "requests": selectors.join_requests(actor=actor),
+        },
     )
 
 

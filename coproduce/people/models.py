@@ -114,7 +114,9 @@ class Profile(models.Model):
         _("anything that helps you take part"),
         max_length=2000,
         blank=True,
-        help_text=_("For example: large print, a quiet room, step-free access, someone to come with you."),
+        help_text=_(
+            "For example: large print, a quiet room, step-free access, someone to come with you."
+        ),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -21,7 +21,6 @@ from coproduce.people.models import User
 from coproduce.people.services import user_language_set
 
 
-
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)  # noqa: S101 - login_required guarantees it
     return request.user
@@ -66,7 +65,11 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "people/api_tokens.html",
-        {"form": form, "tokens": api_selectors.api_tokens_of_user(user=user), "new_token": new_token},
+        {
+            "form": form,
+            "tokens": api_selectors.api_tokens_of_user(user=user),
+            "new_token": new_token,
+        },
     )
 
 

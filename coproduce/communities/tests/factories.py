@@ -11,7 +11,7 @@ from coproduce.people.models import Profile, User
 TEST_PASSWORD = "correct horse battery staple 42"
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -33,7 +33,7 @@ class UserFactory(DjangoModelFactory):
         )
 
 
-class CommunityFactory(DjangoModelFactory):
+class CommunityFactory(DjangoModelFactory[Community]):
     class Meta:
         model = Community
 
@@ -42,7 +42,7 @@ class CommunityFactory(DjangoModelFactory):
     kind = Community.Kind.TIME_BANK
 
 
-class OrganisationFactory(DjangoModelFactory):
+class OrganisationFactory(DjangoModelFactory[Organisation]):
     class Meta:
         model = Organisation
 
@@ -51,7 +51,7 @@ class OrganisationFactory(DjangoModelFactory):
     kind = Organisation.Kind.CHARITY
 
 
-class MembershipFactory(DjangoModelFactory):
+class MembershipFactory(DjangoModelFactory[Membership]):
     """An active member with a login and a profile; pass user=None for a member without one.
 
     The ledger account is opened the way the services open it, so tests see what users see.

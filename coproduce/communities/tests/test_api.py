@@ -47,7 +47,9 @@ def test_my_communities(member):
 
 
 def test_without_credentials_the_answer_is_401(community):
-    assert_error(Client().get(f"/api/v1/communities/{community.slug}/memberships"), 401, "unauthenticated")
+    assert_error(
+        Client().get(f"/api/v1/communities/{community.slug}/memberships"), 401, "unauthenticated"
+    )
     bad = Client(headers={"authorization": "Bearer cp_not_a_token"})
     assert_error(bad.get("/api/v1/communities"), 401, "unauthenticated")
 
@@ -166,7 +168,9 @@ def test_asking_to_join_twice_is_409(community):
 
 def test_malformed_json_is_400(member, community):
     response = token_client(member.user).patch(
-        f"/api/v1/communities/{community.slug}/profile", "{not json", content_type="application/json"
+        f"/api/v1/communities/{community.slug}/profile",
+        "{not json",
+        content_type="application/json",
     )
     assert_error(response, 400, "invalid")
 

@@ -159,7 +159,11 @@ def test_roles_combine_and_partners_need_an_organisation(coordinator, member):
         services.membership_roles_set(actor=coordinator, member=member, is_partner=True)
     organisation = OrganisationFactory(community=coordinator.community)
     updated = services.membership_roles_set(
-        actor=coordinator, member=member, organisation=organisation, is_partner=True, is_referrer=True
+        actor=coordinator,
+        member=member,
+        organisation=organisation,
+        is_partner=True,
+        is_referrer=True,
     )
     assert {role.value for role in updated.roles} == {"member", "partner", "referrer"}
     assert updated.organisation == organisation
@@ -198,6 +202,8 @@ def test_community_create_makes_the_founder_coordinator_and_admin():
 
 def test_bad_time_zone_is_refused():
     with pytest.raises(ValidationError) as error:
-        services.community_create(name="X", slug="x", kind=Community.Kind.TIME_BANK, timezone="Mars/Base")
+        services.community_create(
+            name="X", slug="x", kind=Community.Kind.TIME_BANK, timezone="Mars/Base"
+        )
     assert "timezone" in error.value.message_dict
     assert not Community.objects.filter(slug="x").exists()

@@ -144,7 +144,9 @@ def test_member_list_uses_the_same_number_of_queries_however_many_members(member
 
 def test_coordinator_registers_a_member_without_a_login(coordinator_client, community):
     url = f"/c/{community.slug}/members/new/"
-    response = coordinator_client.post(url, {"display_name": "", "phone": "01234 567890", "contact_preference": "phone"})
+    response = coordinator_client.post(
+        url, {"display_name": "", "phone": "01234 567890", "contact_preference": "phone"}
+    )
     assert response.status_code == 200
     assert 'value="01234 567890"' in response.content.decode()
     response = coordinator_client.post(

@@ -17,7 +17,9 @@ def test_users_sign_in_by_email_in_any_case():
     user = get_user_model().objects.create_user(email="Agnes@Example.org", password=TEST_PASSWORD)
     assert user.email == "agnes@example.org"
     client = Client()
-    response = client.post("/accounts/login/", {"login": "AGNES@example.org", "password": TEST_PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"login": "AGNES@example.org", "password": TEST_PASSWORD}
+    )
     assert response.status_code == 302
     assert client.get("/account/").status_code in (200, 302)
 

@@ -42,7 +42,10 @@ def test_signing_in_with_password_alone_does_not_let_a_coordinator_in(coordinato
         "/accounts/login/", {"login": coordinator.user.email, "password": TEST_PASSWORD}
     )
     assert response.status_code == 302
-    assert client.get(f"/c/{coordinator.community.slug}/")["Location"] == "/accounts/2fa/totp/activate/"
+    assert (
+        client.get(f"/c/{coordinator.community.slug}/")["Location"]
+        == "/accounts/2fa/totp/activate/"
+    )
 
 
 def test_with_totp_the_login_asks_for_the_code(coordinator):
