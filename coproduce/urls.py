@@ -13,6 +13,7 @@ urlpatterns = [
     path("account/", include("coproduce.people.urls")),
     path("communities/", include("coproduce.communities.urls_public")),
     path("c/<slug:community>/", include("coproduce.communities.urls")),
+    path("c/<slug:community>/credits/", include("coproduce.ledger.urls")),
     path("i18n/setlang/", people_views.language_set, name="set_language"),
     path("api/v1/", api.urls),
     path("operators/", admin.site.urls),

@@ -33,7 +33,7 @@ step "Migrations are up to date"
 step "Deployment checks with production-like settings"
 SECRET_KEY="ci-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" DEBUG=0 \
   ALLOWED_HOSTS=coproduce.example.org SECURE_SSL_REDIRECT=1 SECURE_HSTS_SECONDS=31536000 \
-  SECURE_COOKIES=1 STATIC_MANIFEST=0 \
+  SECURE_HSTS_PRELOAD=1 SECURE_COOKIES=1 STATIC_MANIFEST=0 \
   .venv/bin/python manage.py check --deploy --fail-level WARNING
 
 step "Tests on SQLite"

@@ -270,14 +270,18 @@ def demo_build() -> DemoResult:
                     DemoLogin(spec.name, person.name, user.email, ", ".join(person.roles))
                 )
         if _created:
-            _extend(community, memberships, organisations)
+            demo_extend(community, memberships, organisations)
     return result
 
 
-def _extend(
+def demo_extend(
     community: Community, memberships: dict[str, Membership], organisations: dict[str, Organisation]
 ) -> None:
-    """What other apps add to a new demo community (a year of time credits, ...)."""
+    """What other apps add to a new demo community (a year of time credits, ...).
+
+    tests/test_tenancy.py calls this too, so whatever a later app adds here is walked as
+    another community's data.
+    """
     from coproduce.ledger.demo import ledger_demo_build
 
     ledger_demo_build(community=community, memberships=memberships, organisations=organisations)

@@ -1,0 +1,275 @@
+"""Benchmark: ledger transfers per second through the service layer, next to pgbench's TPC-B.
+
+Run:  .venv/bin/python bench/ledger.py            (PostgreSQL at DATABASE_URL, then SQLite)
+      DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/ledger.py
+
+It creates (and drops first) two databases on the PostgreSQL server: ``coproduce_bench`` for the
+ledger and ``coproduce_pgbench`` for pgbench. Each client is a separate process with its own
+connection; every transfer is one durable ``transfer_create`` call (BEGIN, INSERT, two
+conditional UPDATEs, COMMIT) with a fresh idempotency key. pgbench runs its built-in
+``tpcb-like`` script with the same client counts and duration against the same server. The
+SQLite figure is one process on a fresh file database with the project's settings (WAL,
+IMMEDIATE transactions). The ratio ledger/pgbench at 8 clients is printed last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+ACCOUNTS = 200
+BENCH_DB = "coproduce_bench"
+PGBENCH_DB = "coproduce_pgbench"
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def _recreate_database(url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduce.settings")
+    import django
+
+    django.setup()
+
+
+def _prepare_ledger() -> tuple[int, list[int]]:
+    """Migrate, then make one community with a coordinator and ACCOUNTS member accounts."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from coproduce.communities.models import Community, Membership
+    from coproduce.ledger.services import member_account_open
+    from coproduce.people.models import Profile
+
+    call_command("migrate", verbosity=0)
+    with transaction.atomic():
+        community = Community.objects.create(
+            name="Bench",
+            slug=f"bench-{uuid.uuid4().hex[:8]}",
+            kind="time_bank",
+            default_floor_minutes=None,
+        )
+        coordinator = Membership.objects.create(community=community, is_coordinator=True)
+        Profile.objects.create(membership=coordinator, display_name="Coordinator")
+        accounts = []
+        for number in range(ACCOUNTS):
+            membership = Membership.objects.create(community=community)
+            Profile.objects.create(membership=membership, display_name=f"Member {number}")
+            accounts.append(member_account_open(membership=membership).pk)
+    return coordinator.pk, accounts
+
+
+def _client(
+    coordinator_id: int, account_ids: list[int], seconds: float, start_at: float, out: object
+) -> None:
+    from django.db import connections
+
+    from coproduce.communities.models import Membership
+    from coproduce.ledger.models import Account, Transfer
+    from coproduce.ledger.services import transfer_create
+
+    connections.close_all()
+    actor = Membership.objects.select_related("community").get(pk=coordinator_id)
+    accounts = list(Account.objects.filter(pk__in=account_ids))
+    rng = random.Random(os.getpid())
+    while time.time() < start_at:
+        time.sleep(0.001)
+    deadline = start_at + seconds
+    done = 0
+    while time.time() < deadline:
+        debit, credit = rng.sample(accounts, 2)
+        transfer_create(
+            actor=actor,
+            debit=debit,
+            credit=credit,
+            kind=Transfer.Kind.ADJUSTMENT,
+            minutes=rng.randint(1, 60),
+            idempotency_key=uuid.uuid4(),
+        )
+        done += 1
+    connections.close_all()
+    out.put(done)  # type: ignore[attr-defined]
+
+
+def ledger_rate(coordinator_id: int, accounts: list[int], clients: int, seconds: float) -> float:
+    from django.db import connections
+
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    start_at = time.time() + 1.0
+    processes = [
+        context.Process(target=_client, args=(coordinator_id, accounts, seconds, start_at, results))
+        for _ in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    total = sum(results.get() for _ in processes)
+    for process in processes:
+        process.join()
+    return total / seconds
+
+
+def pgbench_rate(url: str, clients: int, seconds: int) -> float:
+    parts = urlsplit(_with_database(url, PGBENCH_DB))
+    connection = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432)]
+    if parts.username:
+        connection += ["-U", parts.username]
+    env = {**os.environ}
+    if parts.password:
+        env["PGPASSWORD"] = parts.password
+    result = subprocess.run(
+        [
+            "pgbench",
+            *connection,
+            "-b",
+            "tpcb-like",
+            "-c",
+            str(clients),
+            "-j",
+            str(clients),
+            "-T",
+            str(seconds),
+            "-n",
+            PGBENCH_DB,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout)
+    if match is None:
+        raise RuntimeError(result.stdout + result.stderr)
+    return float(match.group(1))
+
+
+def pgbench_init(url: str, scale: int) -> None:
+    parts = urlsplit(_with_database(url, PGBENCH_DB))
+    connection = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432)]
+    if parts.username:
+        connection += ["-U", parts.username]
+    env = {**os.environ}
+    if parts.password:
+        env["PGPASSWORD"] = parts.password
+    subprocess.run(
+        ["pgbench", *connection, "-i", "-q", "-s", str(scale), PGBENCH_DB],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+
+
+def sqlite_rate(seconds: float) -> float:
+    """Runs in its own process: Django's settings are fixed once set up."""
+    coordinator_id, accounts = _prepare_ledger()
+    from django.db import connections
+
+    from coproduce.communities.models import Membership
+    from coproduce.ledger.models import Account, Transfer
+    from coproduce.ledger.services import transfer_create
+
+    actor = Membership.objects.select_related("community").get(pk=coordinator_id)
+    rows = list(Account.objects.filter(pk__in=accounts))
+    rng = random.Random(1)
+    done = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        debit, credit = rng.sample(rows, 2)
+        transfer_create(
+            actor=actor,
+            debit=debit,
+            credit=credit,
+            kind=Transfer.Kind.ADJUSTMENT,
+            minutes=rng.randint(1, 60),
+            idempotency_key=uuid.uuid4(),
+        )
+        done += 1
+    elapsed = time.perf_counter() - start
+    connections.close_all()
+    return done / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--clients", default="1,8")
+    parser.add_argument("--pgbench-scale", type=int, default=10)
+    parser.add_argument("--part", choices=["all", "postgres", "sqlite"], default="all")
+    options = parser.parse_args()
+    counts = [int(c) for c in options.clients.split(",")]
+
+    if options.part == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            _django(f"sqlite:///{folder}/bench.sqlite3")
+            print(f"{sqlite_rate(options.seconds):.0f}")
+        return
+
+    results: dict[str, float] = {}
+    if options.part in ("all", "postgres"):
+        url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        if not url.startswith("postgres"):
+            url = "postgres://postgres@127.0.0.1:5432/postgres"
+        _recreate_database(url, BENCH_DB)
+        _recreate_database(url, PGBENCH_DB)
+        _django(_with_database(url, BENCH_DB))
+        coordinator_id, accounts = _prepare_ledger()
+        pgbench_init(url, options.pgbench_scale)
+        for clients in counts:
+            results[f"ledger_{clients}"] = ledger_rate(
+                coordinator_id, accounts, clients, options.seconds
+            )
+            results[f"pgbench_{clients}"] = pgbench_rate(url, clients, options.seconds)
+            ledger, pgbench = results[f"ledger_{clients}"], results[f"pgbench_{clients}"]
+            print(
+                f"PostgreSQL, {clients} client(s): ledger {ledger:.0f} transfers/s, "
+                f"pgbench tpcb-like {pgbench:.0f} tps",
+                flush=True,
+            )
+    if options.part == "all":
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        out = subprocess.run(
+            [sys.executable, __file__, "--part", "sqlite", "--seconds", str(options.seconds)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        )
+        sqlite = float(out.stdout.strip().splitlines()[-1])
+        print(f"SQLite, 1 process: ledger {sqlite:.0f} transfers/s")
+    if options.part in ("all", "postgres"):
+        most = max(counts)
+        for clients in counts:
+            ratio = results[f"ledger_{clients}"] / results[f"pgbench_{clients}"]
+            if clients != most:
+                print(f"ratio ledger/pgbench at {clients} client(s): {ratio:.2f}")
+        ratio = results[f"ledger_{most}"] / results[f"pgbench_{most}"]
+        print(f"ratio ledger/pgbench at {most} clients: {ratio:.2f} (target >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()

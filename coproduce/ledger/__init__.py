@@ -1,0 +1,1 @@
+"""The time-credit ledger: accounts, append-only transfers, credit rules."""

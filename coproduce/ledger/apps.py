@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LedgerConfig(AppConfig):
+    name = "coproduce.ledger"
+    verbose_name = _("Time credits")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from coproduce.ledger.append_only import connect_signals, triggers_after_migrate
+
+        connect_signals()
+        # SQLite rebuilds a table to alter it, which drops its triggers: put them back.
+        post_migrate.connect(triggers_after_migrate, sender=self, dispatch_uid="ledger_triggers")

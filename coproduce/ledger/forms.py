@@ -1,0 +1,284 @@
+"""Forms for the time-credit pages. They read hours and minutes; services do the work."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from coproduce.communities.models import Membership
+from coproduce.ledger.models import CreditRule, Transfer
+from coproduce.ledger.rules import PER_MILLE
+from coproduce.ledger.templatetags.ledger import minutes_display
+
+_HOURS_MINUTES = re.compile(r"^\s*([-\u2212]?)\s*(\d{1,6})(?::([0-5]\d))?\s*$")
+
+
+def parse_minutes(text: str) -> int:
+    """ "1:30" → 90, "2" → 120, "−10:00" → −600."""
+    match = _HOURS_MINUTES.match(text)
+    if match is None:
+        raise ValidationError(
+            _("Write hours and minutes like 1:30, or whole hours like 2."), code="invalid"
+        )
+    sign, hours, minutes = match.groups()
+    value = int(hours) * 60 + int(minutes or 0)
+    return -value if sign else value
+
+
+class MinutesField(forms.Field):
+    """Hours and minutes typed as H:MM, kept as whole minutes."""
+
+    def __init__(self, *, allow_negative: bool = False, **kwargs: Any) -> None:
+        self.allow_negative = allow_negative
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 8, "maxlength": 12}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return minutes_display(value)
+        return value
+
+    def to_python(self, value: Any) -> int | None:
+        text = str(value or "").strip()
+        if not text:
+            return None
+        if len(text) > 12:
+            raise ValidationError(_("That is too long for a time."), code="max_length")
+        minutes = parse_minutes(text)
+        if minutes < 0 and not self.allow_negative:
+            raise ValidationError(_("This can't be below zero."), code="negative")
+        return minutes
+
+
+class MultiplierField(forms.DecimalField):
+    """A multiplier typed as 1.5, kept as an integer per mille (1500)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", Decimal("0.001"))
+        kwargs.setdefault("max_value", Decimal("100"))
+        kwargs.setdefault("decimal_places", 3)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return Decimal(value) / PER_MILLE
+        return value
+
+    def clean(self, value: Any) -> int | None:
+        decimal = super().clean(value)
+        if decimal is None:
+            return None
+        return int(decimal * PER_MILLE)
+
+
+class IdempotentForm(forms.Form):
+    """Carries a fresh key in a hidden field, so a double click or a retry never pays twice."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+
+
+class GiveForm(IdempotentForm):
+    """A member gives some of their credits to another member or to the community pot."""
+
+    to = forms.ChoiceField(label=_("Who gets the credits"))
+    minutes = MinutesField(label=_("How much time credit"), help_text=_("For example 1:30."))
+    memo = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)
+
+    def __init__(
+        self, *args: Any, members: list[Membership], me: Membership, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choices: list[tuple[str, str]] = [("pot", str(_("The community pot (a donation)")))]
+        choices += [(f"member:{m.pk}", str(m)) for m in members if m.pk != me.pk]
+        to_field = self.fields["to"]
+        assert isinstance(to_field, forms.ChoiceField)  # noqa: S101 - declared above
+        to_field.choices = choices
+
+    def clean_minutes(self) -> int:
+        minutes = self.cleaned_data.get("minutes")
+        if not minutes:
+            raise ValidationError(_("Give more than 0:00."))
+        return int(minutes)
+
+
+KIND_CHOICES_FOR_COORDINATORS = [
+    (Transfer.Kind.EXCHANGE, _("Exchange: hours given by one member to another")),
+    (Transfer.Kind.AWARD, _("Award: credits for a contribution")),
+    (Transfer.Kind.REDEMPTION, _("Redemption: credits spent with a partner")),
+    (Transfer.Kind.DONATION, _("Donation to the community pot")),
+    (Transfer.Kind.GIFT, _("Gift")),
+    (Transfer.Kind.ADJUSTMENT, _("Adjustment (a correction)")),
+]
+RULE_KINDS = frozenset({Transfer.Kind.EXCHANGE, Transfer.Kind.AWARD})
+
+
+class RecordTransferForm(IdempotentForm):
+    """A coordinator records a transfer, an award or an adjustment."""
+
+    kind = forms.ChoiceField(label=_("What is it"), choices=KIND_CHOICES_FOR_COORDINATORS)
+    debit = forms.ChoiceField(label=_("From"))
+    credit = forms.ChoiceField(label=_("To"))
+    minutes = MinutesField(
+        label=_("Time"),
+        help_text=_(
+            "For exchanges and awards, the time given: the credit rule turns it into credits. "
+            "For everything else, the credits themselves."
+        ),
+    )
+    category = forms.CharField(
+        label=_("Kind of help (optional)"),
+        max_length=60,
+        required=False,
+        help_text=_("Used by the credit rule, for example “personal care”."),
+    )
+    given_at = forms.DateTimeField(
+        label=_("When the time was given (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Used by the credit rule for time outside usual hours."),
+    )
+    on_hold = forms.BooleanField(label=_("Put on hold until confirmed"), required=False)
+    memo = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args: Any, parties: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("debit", "credit"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+            field.choices = parties
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("debit") and data.get("debit") == data.get("credit"):
+            self.add_error("credit", _("Choose a different account from the one paying."))
+        if data.get("minutes") == 0:
+            self.add_error("minutes", _("Give more than 0:00."))
+        return data
+
+
+class LimitsForm(forms.Form):
+    floor = MinutesField(
+        label=_("Lowest balance allowed"),
+        allow_negative=True,
+        required=False,
+        help_text=_("For example −10:00. Leave empty for no limit."),
+    )
+    ceiling = MinutesField(
+        label=_("Highest balance allowed"),
+        required=False,
+        help_text=_("For example 40:00. Leave empty for no limit."),
+    )
+    reason = forms.CharField(label=_("Why (kept in the log)"), max_length=300, required=False)
+
+
+class ReverseForm(IdempotentForm):
+    memo = forms.CharField(label=_("Why is it being reversed?"), max_length=500, required=False)
+
+
+_CATEGORY_LINE = re.compile(
+    r"^\s*(?P<name>[^:=]+?)\s*[:=]\s*[×x*]?\s*(?P<value>\d+(?:\.\d{1,3})?)\s*$"
+)
+
+
+class CreditRuleForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("Applies from (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Leave empty to apply from now."),
+    )
+    window_start = forms.TimeField(label=_("Usual hours start"), initial="09:00")
+    window_end = forms.TimeField(label=_("Usual hours end"), initial="17:00")
+    out_of_hours = MultiplierField(
+        label=_("Multiplier outside usual hours"),
+        initial=Decimal("1"),
+        help_text=_("1 means no change; 1.5 means half as much again."),
+    )
+    categories = forms.CharField(
+        label=_("Multipliers by kind of help (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line, like “personal care: 2”."),
+    )
+    stacking = forms.ChoiceField(
+        label=_("When both apply"),
+        choices=CreditRule.Stacking.choices,
+        widget=forms.RadioSelect,
+        initial=CreditRule.Stacking.MULTIPLY,
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def clean_categories(self) -> dict[str, int]:
+        result: dict[str, int] = {}
+        for line in (self.cleaned_data.get("categories") or "").splitlines():
+            if not line.strip():
+                continue
+            match = _CATEGORY_LINE.match(line)
+            if match is None:
+                raise ValidationError(
+                    _("Write each line like “personal care: 2”. This line is not: %(line)s"),
+                    params={"line": line.strip()},
+                )
+            try:
+                per_mille = int(Decimal(match["value"]) * PER_MILLE)
+            except InvalidOperation as error:
+                raise ValidationError(_("That multiplier is not a number.")) from error
+            if per_mille < 1:
+                raise ValidationError(_("Every multiplier must be more than zero."))
+            result[match["name"].strip().lower()] = per_mille
+        return result
+
+
+class LinkForm(forms.Form):
+    partner_slug = forms.SlugField(
+        label=_("The other community's web address name"),
+        help_text=_("The part after /c/ in their address."),
+    )
+    limit_to_partner = MinutesField(label=_("Most credit that may go to them, net"))
+    limit_from_partner = MinutesField(label=_("Most credit that may come from them, net"))
+
+
+class LinkGiveForm(IdempotentForm):
+    email = forms.EmailField(
+        label=_("Their email address"),
+        help_text=_("The address they sign in with in the other community."),
+    )
+    minutes = MinutesField(label=_("How much time credit"))
+    memo = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)
+
+    def clean_minutes(self) -> int:
+        minutes = self.cleaned_data.get("minutes")
+        if not minutes:
+            raise ValidationError(_("Give more than 0:00."))
+        return int(minutes)
+
+
+class StatementFilterForm(forms.Form):
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    kind = forms.MultipleChoiceField(
+        label=_("Kinds"),
+        choices=Transfer.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    as_of = forms.DateField(
+        label=_("Balance at the end of"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

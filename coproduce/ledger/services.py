@@ -1,0 +1,1017 @@
+"""Every write to the ledger. Nothing else creates transfers or touches account counters.
+
+Public services open their own durable transaction. Limits are enforced by a conditional
+UPDATE (``… WHERE floor <= balance after``); zero rows updated means the transfer is refused.
+Accounts are updated in primary-key order so two transfers never wait on each other in a cycle.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coproduce.communities.models import Community, Membership, Organisation
+from coproduce.ledger import permissions
+from coproduce.ledger.errors import (
+    AlreadyResolved,
+    AlreadyReversed,
+    IdempotencyConflict,
+    InvalidTransfer,
+    LimitExceeded,
+    LinkUnavailable,
+    NotPending,
+    NotReversible,
+)
+from coproduce.ledger.models import Account, AccountLimitChange, CommunityLink, CreditRule, Transfer
+from coproduce.ledger.rules import PER_MILLE, RuleTerms, credits_for
+from coproduce.people.models import User
+
+Phase = Transfer.Phase
+Kind = Transfer.Kind
+
+# Fields that must match when a request key is used again ("same content").
+_CONTENT_FIELDS = (
+    "debit_id",
+    "credit_id",
+    "kind",
+    "phase",
+    "memo",
+    "for_member_id",
+    "cause_type",
+    "cause_id",
+    "pending_id",
+    "reverses_id",
+)
+
+
+# The default one-to-one rule applies to any time ever given, even before the community existed.
+DEFAULT_RULE_STARTS_AT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+# --- Opening accounts -------------------------------------------------------------------------
+
+
+def community_accounts_open(*, community: Community) -> None:
+    """The community's own accounts and its default 1:1 credit rule. Idempotent; not durable."""
+    Account.objects.get_or_create(
+        community=community,
+        kind=Account.Kind.ISSUANCE,
+        defaults={"floor": None if community.uses_issued_credits else 0},
+    )
+    Account.objects.get_or_create(community=community, kind=Account.Kind.POT, defaults={"floor": 0})
+    if not CreditRule.objects.filter(community=community).exists():
+        CreditRule.objects.get_or_create(
+            community=community,
+            version=1,
+            defaults={
+                "starts_at": DEFAULT_RULE_STARTS_AT,
+                "note": _("One hour given earns one hour of credit, whatever the help."),
+            },
+        )
+
+
+def _member_floor(community: Community) -> int | None:
+    if not community.uses_mutual_credit:
+        return 0
+    return community.default_floor_minutes
+
+
+def member_account_open(*, membership: Membership) -> Account:
+    """Open (or find) the account of a member who has just become active.
+
+    Runs inside the caller's transaction (joining, approval, invitation), so it is not durable.
+    """
+    community = membership.community
+    community_accounts_open(community=community)
+    account, _created = Account.objects.get_or_create(
+        kind=Account.Kind.MEMBER,
+        membership=membership,
+        defaults={
+            "community": community,
+            "floor": _member_floor(community),
+            "ceiling": community.default_ceiling_minutes,
+        },
+    )
+    return account
+
+
+def organisation_account_open(*, organisation: Organisation) -> Account:
+    """A partner's account: it receives credits members spend there, and never goes below 0."""
+    account, _created = Account.objects.get_or_create(
+        kind=Account.Kind.ORGANISATION,
+        organisation=organisation,
+        defaults={"community_id": organisation.community_id, "floor": 0},
+    )
+    return account
+
+
+# --- The engine: insert a transfer row, then move the counters ----------------------------------
+
+
+def _owner_name(account_id: int) -> str:
+    account = Account.objects.select_related("membership__profile", "organisation", "partner").get(
+        pk=account_id
+    )
+    return str(account.owner_name)
+
+
+def _refuse(account_id: int, *, is_floor: bool, minutes: int) -> LimitExceeded:
+    account = Account.objects.select_related("membership__profile", "organisation", "partner").get(
+        pk=account_id
+    )
+    if is_floor:
+        assert account.floor is not None  # noqa: S101 - only a floor can refuse a debit
+        return LimitExceeded(
+            name=str(account.owner_name),
+            limit=account.floor,
+            most=account.most_can_pay or 0,
+            is_floor=True,
+        )
+    assert account.ceiling is not None  # noqa: S101 - only a ceiling can refuse a credit
+    return LimitExceeded(
+        name=str(account.owner_name),
+        limit=account.ceiling,
+        most=account.most_can_receive or 0,
+        is_floor=False,
+    )
+
+
+# The conditional UPDATEs, written once as SQL: the hot path of every transfer. Each sets the
+# counters and, where the phase can exceed a limit, refuses (0 rows) unless the account stays
+# within its floor (counting holds to pay) or its ceiling (counting holds to receive).
+_ACCOUNT_TABLE = Account._meta.db_table
+_WITHIN_FLOOR = "(floor IS NULL OR floor <= credits_posted - debits_posted - debits_pending - %s)"
+_WITHIN_CEILING = (
+    "(ceiling IS NULL OR ceiling >= credits_posted + credits_pending - debits_posted + %s)"
+)
+_DEBIT_SQL: dict[str, tuple[str, str | None]] = {
+    Phase.POSTED: ("debits_posted = debits_posted + %s", _WITHIN_FLOOR),
+    Phase.PENDING: ("debits_pending = debits_pending + %s", _WITHIN_FLOOR),
+    Phase.POST: ("debits_pending = debits_pending - %s, debits_posted = debits_posted + %s", None),
+    Phase.VOID: ("debits_pending = debits_pending - %s", None),
+}
+_CREDIT_SQL: dict[str, tuple[str, str | None]] = {
+    Phase.POSTED: ("credits_posted = credits_posted + %s", _WITHIN_CEILING),
+    Phase.PENDING: ("credits_pending = credits_pending + %s", _WITHIN_CEILING),
+    Phase.POST: (
+        "credits_pending = credits_pending - %s, credits_posted = credits_posted + %s",
+        None,
+    ),
+    Phase.VOID: ("credits_pending = credits_pending - %s", None),
+}
+
+
+def _counter_update(
+    side: dict[str, tuple[str, str | None]], phase: str, minutes: int, pk: int
+) -> tuple[str, list[int]]:
+    assignments, condition = side[phase]
+    params = [minutes] * assignments.count("%s") + [pk]
+    # Only constants from this module go into the text; values are parameters.
+    sql = f"UPDATE {_ACCOUNT_TABLE} SET {assignments} WHERE id = %s"  # noqa: S608
+    if condition is not None:
+        sql += f" AND {condition}"
+        params.append(minutes)
+    return sql, params
+
+
+def _move_counters(transfer: Transfer) -> None:
+    """Apply one transfer to its two accounts, lower primary key first (the UPDATE takes the
+    row lock, so two transfers never wait on each other in a cycle)."""
+    steps = [
+        (transfer.debit_id, _DEBIT_SQL, True),
+        (transfer.credit_id, _CREDIT_SQL, False),
+    ]
+    steps.sort(key=lambda step: step[0])
+    with connection.cursor() as cursor:
+        for account_id, side, is_debit in steps:
+            cursor.execute(*_counter_update(side, transfer.phase, transfer.minutes, account_id))
+            if cursor.rowcount != 1:
+                raise _refuse(account_id, is_floor=is_debit, minutes=transfer.minutes)
+
+
+def _content(transfer: Transfer) -> dict[str, Any]:
+    values = {name: getattr(transfer, name) for name in _CONTENT_FIELDS}
+    if transfer.minutes_given is not None:
+        values.update(
+            minutes_given=transfer.minutes_given,
+            category=transfer.category,
+            given_at=transfer.given_at,
+        )
+    else:
+        values["minutes"] = transfer.minutes
+    return values
+
+
+def _existing_for_key(community_id: int, key: uuid.UUID | None) -> Transfer | None:
+    if key is None:
+        return None
+    return Transfer.objects.filter(community_id=community_id, idempotency_key=key).first()
+
+
+def _same_or_conflict(existing: Transfer, wanted: Transfer) -> Transfer:
+    if _content(existing) != _content(wanted):
+        raise IdempotencyConflict
+    return existing
+
+
+def transfer_record(transfer: Transfer) -> Transfer:
+    """Insert the row first (its unique keys settle retries and double resolutions), then move
+    the counters. Runs inside the caller's transaction; public services wrap it durably."""
+    transfer.clean_fields(
+        exclude=[
+            "community",
+            "debit",
+            "credit",
+            "pending",
+            "reverses",
+            "credit_rule",
+            "operator",
+            "for_member",
+        ]
+    )
+    transfer.save(force_insert=True)
+    _move_counters(transfer)
+    return transfer
+
+
+def _after_integrity_error(wanted: Transfer, error: IntegrityError) -> Transfer:
+    """A unique key refused the row: it is a retry, a conflict, or a second resolution."""
+    existing = _existing_for_key(wanted.community_id, wanted.idempotency_key)
+    if existing is not None:
+        return _same_or_conflict(existing, wanted)
+    if (
+        wanted.reverses_id is not None
+        and Transfer.objects.filter(reverses_id=wanted.reverses_id).exists()
+    ):
+        raise AlreadyReversed from error
+    if wanted.pending_id is not None:
+        resolution = Transfer.objects.filter(pending_id=wanted.pending_id).first()
+        if resolution is not None:
+            if resolution.phase == wanted.phase:
+                return resolution
+            raise _already_resolved(resolution) from error
+    raise error
+
+
+def _already_resolved(resolution: Transfer) -> AlreadyResolved:
+    if resolution.phase == Phase.POST:
+        return AlreadyResolved(_("This hold has already been confirmed."))
+    return AlreadyResolved(_("This hold has already been cancelled."))
+
+
+def _own_or_savepoint() -> transaction.Atomic:
+    """Durable when the ledger opens the transaction; a savepoint when another app's service
+    (recording an exchange with its transfer) already holds one, so both commit together and a
+    refused row rolls back only the savepoint."""
+    return transaction.atomic(durable=not connection.in_atomic_block)
+
+
+def _record_durably(transfer: Transfer) -> Transfer:
+    with _own_or_savepoint():
+        return transfer_record(transfer)
+
+
+def _record_once(transfer: Transfer) -> Transfer:
+    try:
+        return _record_durably(transfer)
+    except IntegrityError as error:
+        transfer.pk = None
+        return _after_integrity_error(transfer, error)
+
+
+# --- Credit rules --------------------------------------------------------------------------------
+
+
+def _terms(rule: CreditRule) -> RuleTerms:
+    return RuleTerms(
+        out_of_hours_per_mille=rule.out_of_hours_per_mille,
+        window_start=rule.window_start,
+        window_end=rule.window_end,
+        category_per_mille={str(k): int(v) for k, v in rule.category_per_mille.items()},
+        stacking=rule.stacking,
+    )
+
+
+def credit_rule_in_force(*, community_id: int, at: datetime) -> CreditRule | None:
+    return (
+        CreditRule.objects.filter(community_id=community_id, starts_at__lte=at)
+        .order_by("-starts_at", "-version")
+        .first()
+    )
+
+
+def _apply_rule(transfer: Transfer, community: Community) -> None:
+    assert transfer.minutes_given is not None  # noqa: S101 - callers check
+    at = transfer.given_at or timezone.now()
+    rule = credit_rule_in_force(community_id=community.pk, at=at)
+    local_start = None
+    if transfer.given_at is not None:
+        local_start = timezone.localtime(transfer.given_at, zoneinfo.ZoneInfo(community.timezone))
+    terms = _terms(rule) if rule is not None else RuleTerms()
+    transfer.credit_rule = rule
+    transfer.minutes = credits_for(
+        terms,
+        minutes_given=transfer.minutes_given,
+        category=transfer.category,
+        local_start=local_start,
+    )
+    if transfer.minutes <= 0:
+        raise InvalidTransfer(_("That is too little time to earn any credit."))
+
+
+# --- Transfers -----------------------------------------------------------------------------------
+
+
+def transfer_build(
+    *,
+    actor: Membership | None,
+    debit: Account,
+    credit: Account,
+    kind: str,
+    phase: str,
+    minutes: int | None,
+    minutes_given: int | None,
+    category: str,
+    given_at: datetime | None,
+    memo: str,
+    idempotency_key: uuid.UUID | None,
+    for_member: Membership | None,
+    cause_type: str,
+    cause_id: int | None,
+    batch_id: uuid.UUID | None = None,
+) -> Transfer:
+    if debit.community_id != credit.community_id:
+        raise InvalidTransfer(_("Both accounts must be in the same community."))
+    if actor is not None and debit.community_id != actor.community_id:
+        raise InvalidTransfer(_("Both accounts must be in your community."))
+    if debit.pk == credit.pk:
+        raise InvalidTransfer(_("Credits can't go from an account to itself."))
+    if kind not in Kind.values or kind == Kind.REVERSAL:
+        raise InvalidTransfer(_("Choose what kind of transfer this is."))
+    if (minutes is None) == (minutes_given is None):
+        raise InvalidTransfer(_("Give either the credits or the time given, not both."))
+    if for_member is not None and for_member.community_id != debit.community_id:
+        raise InvalidTransfer(_("The person it was for must be in this community."))
+    transfer = Transfer(
+        community_id=debit.community_id,
+        debit=debit,
+        credit=credit,
+        kind=kind,
+        phase=phase,
+        minutes=minutes or 0,
+        minutes_given=minutes_given,
+        category=category.strip().lower(),
+        given_at=given_at,
+        memo=memo,
+        idempotency_key=idempotency_key,
+        operator=actor,
+        for_member=for_member,
+        cause_type=cause_type,
+        cause_id=cause_id,
+        batch_id=batch_id,
+    )
+    if minutes_given is not None:
+        if minutes_given <= 0:
+            raise InvalidTransfer(_("The time given must be more than zero."))
+        _apply_rule(transfer, actor.community if actor is not None else debit.community)
+    elif transfer.minutes <= 0:
+        raise InvalidTransfer(_("The credits must be more than zero."))
+    return transfer
+
+
+def transfer_create(
+    *,
+    actor: Membership,
+    debit: Account,
+    credit: Account,
+    kind: str,
+    minutes: int | None = None,
+    minutes_given: int | None = None,
+    category: str = "",
+    given_at: datetime | None = None,
+    memo: str = "",
+    idempotency_key: uuid.UUID | None = None,
+    for_member: Membership | None = None,
+    cause_type: str = "",
+    cause_id: int | None = None,
+) -> Transfer:
+    """Move credits now. Give ``minutes`` (credits) or ``minutes_given`` (the rule decides).
+
+    The same ``idempotency_key`` with the same content returns the first transfer; with other
+    content it raises IdempotencyConflict.
+    """
+    if not permissions.can_transfer_from(actor, debit, kind):
+        raise PermissionDenied
+    transfer = transfer_build(
+        actor=actor,
+        debit=debit,
+        credit=credit,
+        kind=kind,
+        phase=Phase.POSTED,
+        minutes=minutes,
+        minutes_given=minutes_given,
+        category=category,
+        given_at=given_at,
+        memo=memo,
+        idempotency_key=idempotency_key,
+        for_member=for_member,
+        cause_type=cause_type,
+        cause_id=cause_id,
+    )
+    return _record_once(transfer)
+
+
+def transfer_hold(
+    *,
+    actor: Membership,
+    debit: Account,
+    credit: Account,
+    kind: str,
+    minutes: int | None = None,
+    minutes_given: int | None = None,
+    category: str = "",
+    given_at: datetime | None = None,
+    memo: str = "",
+    idempotency_key: uuid.UUID | None = None,
+    for_member: Membership | None = None,
+    cause_type: str = "",
+    cause_id: int | None = None,
+) -> Transfer:
+    """Put credits on hold: counted against the payer's limit until posted or voided.
+
+    A member may also hold an exchange against the member they helped (credit = their own
+    account): the hours wait until that member confirms them.
+    """
+    if not permissions.can_hold_from(actor, debit, credit, kind):
+        raise PermissionDenied
+    transfer = transfer_build(
+        actor=actor,
+        debit=debit,
+        credit=credit,
+        kind=kind,
+        phase=Phase.PENDING,
+        minutes=minutes,
+        minutes_given=minutes_given,
+        category=category,
+        given_at=given_at,
+        memo=memo,
+        idempotency_key=idempotency_key,
+        for_member=for_member,
+        cause_type=cause_type,
+        cause_id=cause_id,
+    )
+    return _record_once(transfer)
+
+
+def _resolve(
+    *, actor: Membership, hold: Transfer, phase: str, idempotency_key: uuid.UUID | None, memo: str
+) -> Transfer:
+    if hold.community_id != actor.community_id:
+        raise InvalidTransfer(_("This transfer is not in your community."))
+    if not permissions.can_resolve_hold(actor, hold, phase=phase):
+        raise PermissionDenied
+    if hold.phase != Phase.PENDING:
+        raise NotPending
+    resolution = Transfer(
+        community_id=hold.community_id,
+        debit_id=hold.debit_id,
+        credit_id=hold.credit_id,
+        minutes=hold.minutes,
+        kind=hold.kind,
+        phase=phase,
+        pending=hold,
+        memo=memo,
+        operator=actor,
+        for_member_id=hold.for_member_id,
+        idempotency_key=idempotency_key,
+        batch_id=hold.batch_id,
+    )
+    return _record_once(resolution)
+
+
+def transfer_post(
+    *,
+    actor: Membership,
+    transfer: Transfer,
+    idempotency_key: uuid.UUID | None = None,
+    memo: str = "",
+) -> Transfer:
+    """Confirm a hold: its credits move for good. Posting twice returns the first posting."""
+    return _resolve(
+        actor=actor, hold=transfer, phase=Phase.POST, idempotency_key=idempotency_key, memo=memo
+    )
+
+
+def transfer_void(
+    *,
+    actor: Membership,
+    transfer: Transfer,
+    idempotency_key: uuid.UUID | None = None,
+    memo: str = "",
+) -> Transfer:
+    """Cancel a hold: its credits are released. Voiding twice returns the first voiding."""
+    return _resolve(
+        actor=actor, hold=transfer, phase=Phase.VOID, idempotency_key=idempotency_key, memo=memo
+    )
+
+
+def transfer_post_automatically(*, transfer: Transfer, memo: str = "") -> Transfer:
+    """Confirm an exchange hold nobody answered in time (the community's auto-confirm days).
+
+    No person acts, so the posting has no operator. Only exchange holds qualify.
+    """
+    if transfer.kind != Kind.EXCHANGE:
+        raise InvalidTransfer(_("Only exchanges are confirmed automatically."))
+    if transfer.phase != Phase.PENDING:
+        raise NotPending
+    resolution = Transfer(
+        community_id=transfer.community_id,
+        debit_id=transfer.debit_id,
+        credit_id=transfer.credit_id,
+        minutes=transfer.minutes,
+        kind=transfer.kind,
+        phase=Phase.POST,
+        pending=transfer,
+        memo=memo,
+        operator=None,
+        for_member_id=transfer.for_member_id,
+        batch_id=transfer.batch_id,
+    )
+    return _record_once(resolution)
+
+
+def reversal_of(
+    transfer: Transfer,
+    *,
+    actor: Membership | None,
+    memo: str = "",
+    idempotency_key: uuid.UUID | None = None,
+) -> Transfer:
+    """The (unsaved) transfer that undoes ``transfer``: same minutes, the other way."""
+    return Transfer(
+        community_id=transfer.community_id,
+        debit_id=transfer.credit_id,
+        credit_id=transfer.debit_id,
+        minutes=transfer.minutes,
+        kind=Kind.REVERSAL,
+        phase=Phase.POSTED,
+        reverses=transfer,
+        memo=memo,
+        operator=actor,
+        for_member_id=transfer.for_member_id,
+        idempotency_key=idempotency_key,
+    )
+
+
+def transfer_reverse(
+    *,
+    actor: Membership | None,
+    transfer: Transfer,
+    memo: str = "",
+    idempotency_key: uuid.UUID | None = None,
+    operator_user: User | None = None,
+) -> Transfer:
+    """Undo a transfer with a new one the other way. At most once per transfer.
+
+    ``operator_user`` lets a platform operator reverse from the admin site.
+    """
+    if actor is not None:
+        if transfer.community_id != actor.community_id:
+            raise InvalidTransfer(_("This transfer is not in your community."))
+        if not permissions.can_reverse(actor):
+            raise PermissionDenied
+    elif operator_user is None or not operator_user.is_staff:
+        raise PermissionDenied
+    if not transfer.moves_posted_balance:
+        raise NotReversible(_("Only a completed transfer can be reversed. Cancel a hold instead."))
+    if transfer.kind == Kind.REVERSAL:
+        raise NotReversible(_("A reversal can't be reversed. Record a new transfer instead."))
+    if transfer.batch_id is not None and transfer.kind == Kind.INTER_COMMUNITY:
+        raise NotReversible(
+            _(
+                "A transfer between communities can't be reversed here; "
+                "ask the person to give it back."
+            )
+        )
+    if not memo and operator_user is not None:
+        memo = _("Reversed by operator %(email)s") % {"email": operator_user.email}
+    reversal = reversal_of(transfer, actor=actor, memo=memo, idempotency_key=idempotency_key)
+    existing = _existing_for_key(transfer.community_id, idempotency_key)
+    if existing is not None:
+        return _same_or_conflict(existing, reversal)
+    if Transfer.objects.filter(reverses=transfer).exists():
+        raise AlreadyReversed
+    return _record_once(reversal)
+
+
+@dataclass(frozen=True)
+class TransferLeg:
+    """One leg of a batch: every leg succeeds or none does."""
+
+    debit: Account
+    credit: Account
+    kind: str
+    minutes: int | None = None
+    minutes_given: int | None = None
+    category: str = ""
+    given_at: datetime | None = None
+    memo: str = ""
+    idempotency_key: uuid.UUID | None = None
+    for_member: Membership | None = None
+    cause_type: str = ""
+    cause_id: int | None = None
+
+
+def _lock_accounts(account_ids: set[int]) -> None:
+    """Lock every account a batch touches, in primary-key order, before moving any counter."""
+    rows = Account.objects.filter(pk__in=account_ids).order_by("pk")
+    if connection.features.has_select_for_no_key_update:
+        rows = rows.select_for_update(no_key=True)
+    else:
+        rows = rows.select_for_update()
+    list(rows.values_list("pk", flat=True))
+
+
+def _existing_batch(transfers: list[Transfer]) -> list[Transfer] | None:
+    """If this batch was recorded before under the same keys, return it; mixed keys conflict."""
+    keyed = [t for t in transfers if t.idempotency_key is not None]
+    if not keyed:
+        return None
+    found: dict[tuple[int, uuid.UUID], Transfer] = {}
+    for transfer in keyed:
+        existing = _existing_for_key(transfer.community_id, transfer.idempotency_key)
+        if existing is not None:
+            found[(transfer.community_id, existing.idempotency_key)] = existing  # type: ignore[index]
+    if not found:
+        return None
+    if len(found) != len(keyed) or len(keyed) != len(transfers):
+        raise IdempotencyConflict
+    return [
+        _same_or_conflict(found[(t.community_id, t.idempotency_key)], t)  # type: ignore[index]
+        for t in transfers
+    ]
+
+
+def _record_batch_durably(transfers: list[Transfer]) -> list[Transfer]:
+    with _own_or_savepoint():
+        existing = _existing_batch(transfers)
+        if existing is not None:
+            return existing
+        _lock_accounts({t.debit_id for t in transfers} | {t.credit_id for t in transfers})
+        return [transfer_record(transfer) for transfer in transfers]
+
+
+def _record_batch_once(transfers: list[Transfer]) -> list[Transfer]:
+    try:
+        return _record_batch_durably(transfers)
+    except IntegrityError as error:
+        for transfer in transfers:
+            transfer.pk = None
+        existing = _existing_batch(transfers)
+        if existing is None:
+            raise error from None
+        return existing
+
+
+def transfer_batch_create(
+    *, actor: Membership, legs: Sequence[TransferLeg], batch_id: uuid.UUID | None = None
+) -> list[Transfer]:
+    """Several transfers in one transaction: all are recorded, or none is."""
+    if not legs:
+        raise InvalidTransfer(_("A batch needs at least one transfer."))
+    batch_id = batch_id or uuid.uuid4()
+    transfers = []
+    for leg in legs:
+        if not permissions.can_transfer_from(actor, leg.debit, leg.kind):
+            raise PermissionDenied
+        transfers.append(
+            transfer_build(
+                actor=actor,
+                debit=leg.debit,
+                credit=leg.credit,
+                kind=leg.kind,
+                phase=Phase.POSTED,
+                minutes=leg.minutes,
+                minutes_given=leg.minutes_given,
+                category=leg.category,
+                given_at=leg.given_at,
+                memo=leg.memo,
+                idempotency_key=leg.idempotency_key,
+                for_member=leg.for_member,
+                cause_type=leg.cause_type,
+                cause_id=leg.cause_id,
+                batch_id=batch_id,
+            )
+        )
+    return _record_batch_once(transfers)
+
+
+# --- Limits --------------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def account_limits_set(
+    *, actor: Membership, account: Account, floor: int | None, ceiling: int | None, reason: str = ""
+) -> Account:
+    """Change an account's floor or ceiling (None = no limit). Every change is logged."""
+    if account.community_id != actor.community_id:
+        raise InvalidTransfer(_("This account is not in your community."))
+    if not permissions.can_manage_ledger(actor):
+        raise PermissionDenied
+    errors: dict[str, str] = {}
+    if floor is not None and floor > 0:
+        errors["floor"] = _("The lowest balance can't be above 0:00.")
+    if ceiling is not None and ceiling < 0:
+        errors["ceiling"] = _("The highest balance can't be below 0:00.")
+    if errors:
+        raise ValidationError(errors)
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    if floor is not None and locked.available < floor:
+        raise ValidationError(
+            {"floor": _("The balance (with holds) is already below that. Choose a lower floor.")}
+        )
+    if (
+        ceiling is not None
+        and locked.credits_posted + locked.credits_pending - locked.debits_posted > ceiling
+    ):
+        raise ValidationError(
+            {
+                "ceiling": _(
+                    "The balance (with holds) is already above that. Choose a higher ceiling."
+                )
+            }
+        )
+    AccountLimitChange.objects.create(
+        community_id=locked.community_id,
+        account=locked,
+        changed_by=actor,
+        old_floor=locked.floor,
+        new_floor=floor,
+        old_ceiling=locked.ceiling,
+        new_ceiling=ceiling,
+        reason=reason,
+    )
+    # Limits are settings, not counters; the counters are untouched.
+    Account.objects.filter(pk=locked.pk).update(floor=floor, ceiling=ceiling)
+    locked.floor = floor
+    locked.ceiling = ceiling
+    return locked
+
+
+# --- Credit rules --------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def credit_rule_create(
+    *,
+    actor: Membership,
+    starts_at: datetime | None = None,
+    out_of_hours_per_mille: int = PER_MILLE,
+    window_start: time = time(9, 0),
+    window_end: time = time(17, 0),
+    category_per_mille: dict[str, int] | None = None,
+    stacking: str = CreditRule.Stacking.MULTIPLY,
+    note: str = "",
+) -> CreditRule:
+    """Add a new version of the community's credit rule; it applies from ``starts_at``."""
+    if not permissions.can_manage_ledger(actor):
+        raise PermissionDenied
+    now = timezone.now()
+    starts_at = starts_at or now
+    if starts_at < now - timedelta(minutes=5):
+        raise ValidationError({"starts_at": _("A new rule can't start in the past.")})
+    if window_start >= window_end:
+        raise ValidationError({"window_end": _("Usual hours must end after they start.")})
+    categories = {k.strip().lower(): int(v) for k, v in (category_per_mille or {}).items()}
+    if any(v < 1 for v in categories.values()) or out_of_hours_per_mille < 1:
+        raise ValidationError(_("Every multiplier must be more than zero."))
+    community = Community.objects.select_for_update().get(pk=actor.community_id)
+    last = CreditRule.objects.filter(community=community).order_by("-version").first()
+    rule = CreditRule(
+        community=community,
+        version=(last.version + 1) if last is not None else 1,
+        starts_at=starts_at,
+        out_of_hours_per_mille=out_of_hours_per_mille,
+        window_start=window_start,
+        window_end=window_end,
+        category_per_mille=categories,
+        stacking=stacking,
+        note=note,
+        created_by=actor,
+    )
+    rule.full_clean()
+    rule.save()
+    return rule
+
+
+# --- Links between communities -------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def community_link_create(
+    *, actor: Membership, partner_slug: str, limit_to_partner: int, limit_from_partner: int
+) -> CommunityLink:
+    """Propose a link; the partner's coordinators accept it before anyone can give across."""
+    if not permissions.can_manage_ledger(actor):
+        raise PermissionDenied
+    partner = Community.objects.filter(slug=partner_slug).first()
+    if partner is None or partner.pk == actor.community_id:
+        raise ValidationError(
+            {"partner_slug": _("There is no other community with that web address name.")}
+        )
+    if CommunityLink.objects.filter(
+        Q(community_id=actor.community_id, partner=partner)
+        | Q(community=partner, partner_id=actor.community_id)
+    ).exists():
+        raise ValidationError({"partner_slug": _("There is already a link with that community.")})
+    link = CommunityLink(
+        community_id=actor.community_id,
+        partner=partner,
+        limit_to_partner=limit_to_partner,
+        limit_from_partner=limit_from_partner,
+        created_by=actor,
+    )
+    link.full_clean()
+    link.save()
+    return link
+
+
+def _clearing_open(*, community_id: int, partner_id: int, floor: int, ceiling: int) -> Account:
+    account, _created = Account.objects.get_or_create(
+        community_id=community_id,
+        kind=Account.Kind.CLEARING,
+        partner_id=partner_id,
+        defaults={"floor": floor, "ceiling": ceiling},
+    )
+    return account
+
+
+@transaction.atomic(durable=True)
+def community_link_accept(*, actor: Membership, link: CommunityLink) -> CommunityLink:
+    """The partner agrees: each side gets a clearing account limited by the agreed amounts."""
+    if not permissions.can_manage_ledger(actor) or link.partner_id != actor.community_id:
+        raise PermissionDenied
+    link = CommunityLink.objects.select_for_update().get(pk=link.pk)
+    if link.status != CommunityLink.Status.PROPOSED:
+        return link
+    for side, other in ((link.community_id, link.partner_id), (link.partner_id, link.community_id)):
+        # The clearing account on a side goes up as credits leave that side, down as they arrive.
+        _clearing_open(
+            community_id=side,
+            partner_id=other,
+            floor=-link.limit_to(side),
+            ceiling=link.limit_from(side),
+        )
+    link.status = CommunityLink.Status.ACTIVE
+    link.accepted_at = link.status_changed_at = timezone.now()
+    link.status_changed_by = actor
+    link.save(update_fields=["status", "accepted_at", "status_changed_at", "status_changed_by"])
+    return link
+
+
+def _link_status_set(*, actor: Membership, link: CommunityLink, status: str) -> CommunityLink:
+    if not permissions.can_manage_ledger(actor) or actor.community_id not in (
+        link.community_id,
+        link.partner_id,
+    ):
+        raise PermissionDenied
+    link = CommunityLink.objects.select_for_update().get(pk=link.pk)
+    if link.status == CommunityLink.Status.PROPOSED:
+        raise LinkUnavailable(_("This link has not been agreed yet."))
+    link.status = status
+    link.status_changed_at = timezone.now()
+    link.status_changed_by = actor
+    link.save(update_fields=["status", "status_changed_at", "status_changed_by"])
+    return link
+
+
+@transaction.atomic(durable=True)
+def community_link_pause(*, actor: Membership, link: CommunityLink) -> CommunityLink:
+    """Either side may pause: no credits cross until it is resumed."""
+    return _link_status_set(actor=actor, link=link, status=CommunityLink.Status.PAUSED)
+
+
+@transaction.atomic(durable=True)
+def community_link_resume(*, actor: Membership, link: CommunityLink) -> CommunityLink:
+    return _link_status_set(actor=actor, link=link, status=CommunityLink.Status.ACTIVE)
+
+
+@transaction.atomic(durable=True)
+def _inter_community_durably(
+    *, link_id: int, leaving: Transfer, arriving: Transfer
+) -> list[Transfer]:
+    existing = _existing_batch([leaving])
+    if existing is not None:
+        return list(Transfer.objects.filter(batch_id=existing[0].batch_id).order_by("pk"))
+    rows = CommunityLink.objects.filter(pk=link_id)
+    if connection.features.has_select_for_no_key_update:
+        rows = rows.select_for_update(no_key=True)
+    link = rows.get()
+    if link.status != CommunityLink.Status.ACTIVE:
+        raise LinkUnavailable(_("Giving to this community is paused at the moment."))
+    _lock_accounts({leaving.debit_id, leaving.credit_id, arriving.debit_id, arriving.credit_id})
+    return [transfer_record(leaving), transfer_record(arriving)]
+
+
+def inter_community_transfer_create(
+    *,
+    actor: Membership,
+    link: CommunityLink,
+    recipient: Membership,
+    minutes: int,
+    memo: str = "",
+    idempotency_key: uuid.UUID | None = None,
+) -> list[Transfer]:
+    """Give some of your credits to someone in a linked community.
+
+    Two legs share a batch and a transaction: you → your community's clearing account for the
+    partner, and the partner's clearing account for your community → the recipient.
+    """
+    if actor.community_id not in (link.community_id, link.partner_id):
+        raise PermissionDenied
+    other_id = link.partner_id if actor.community_id == link.community_id else link.community_id
+    if recipient.community_id != other_id or not recipient.is_active:
+        raise InvalidTransfer(_("The person must be an active member of the partner community."))
+    if minutes <= 0:
+        raise InvalidTransfer(_("The credits must be more than zero."))
+    giver = Account.objects.get(kind=Account.Kind.MEMBER, membership=actor)
+    receiver = Account.objects.filter(kind=Account.Kind.MEMBER, membership=recipient).first()
+    clearing_here = Account.objects.filter(
+        kind=Account.Kind.CLEARING, community_id=actor.community_id, partner_id=other_id
+    ).first()
+    clearing_there = Account.objects.filter(
+        kind=Account.Kind.CLEARING, community_id=other_id, partner_id=actor.community_id
+    ).first()
+    if receiver is None or clearing_here is None or clearing_there is None:
+        raise LinkUnavailable(_("This link has not been agreed yet."))
+    batch_id = uuid.uuid4()
+    common = {
+        "kind": Kind.INTER_COMMUNITY,
+        "phase": Phase.POSTED,
+        "minutes": minutes,
+        "memo": memo,
+        "idempotency_key": idempotency_key,
+        "batch_id": batch_id,
+        "operator": actor,
+    }
+    leaving = Transfer(
+        community_id=actor.community_id,
+        debit=giver,
+        credit=clearing_here,
+        for_member=actor,
+        **common,
+    )
+    arriving = Transfer(
+        community_id=other_id,
+        debit=clearing_there,
+        credit=receiver,
+        for_member=recipient,
+        **common,
+    )
+    try:
+        return _inter_community_durably(link_id=link.pk, leaving=leaving, arriving=arriving)
+    except IntegrityError as error:
+        leaving.pk = arriving.pk = None
+        existing = _existing_batch([leaving])
+        if existing is None:
+            raise error from None
+        return list(Transfer.objects.filter(batch_id=existing[0].batch_id).order_by("pk"))
+
+
+# --- Parties: what forms and the API name instead of raw account numbers --------------------------
+
+
+def party_account(*, actor: Membership, party: str) -> Account:
+    """Find (opening for partners if needed) the account a form or API names.
+
+    ``party`` is "member:<id>", "organisation:<id>", "account:<id>", "pot" or "issuance".
+    Accounts in other communities are never found.
+    """
+    community_id = actor.community_id
+    kind, _sep, ident = party.partition(":")
+    if kind in (Account.Kind.POT, Account.Kind.ISSUANCE):
+        account = Account.objects.filter(community_id=community_id, kind=kind).first()
+    elif kind == "member" and ident.isdigit():
+        account = Account.objects.filter(
+            community_id=community_id, kind=Account.Kind.MEMBER, membership_id=int(ident)
+        ).first()
+    elif kind == "account" and ident.isdigit():
+        account = Account.objects.filter(community_id=community_id, pk=int(ident)).first()
+    elif kind == "organisation" and ident.isdigit():
+        organisation = Organisation.objects.filter(community_id=community_id, pk=int(ident)).first()
+        account = organisation_account_open(organisation=organisation) if organisation else None
+    else:
+        account = None
+    if account is None:
+        raise InvalidTransfer(_("We couldn't find that account in this community."))
+    return account

@@ -1,0 +1,66 @@
+"""Typed helpers for ledger tests. Accounts are opened by the services, as in real use."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, cast
+
+from django.test import Client
+
+from coproduce.communities.models import Community, Membership
+from coproduce.communities.tests.factories import (
+    CommunityFactory,
+    CoordinatorFactory,
+    MembershipFactory,
+)
+from coproduce.ledger import services
+from coproduce.ledger.models import Account, Transfer
+
+
+def make_community(**kwargs: Any) -> Community:
+    community = cast(Community, CommunityFactory(**kwargs))
+    services.community_accounts_open(community=community)
+    return community
+
+
+def make_member(community: Community, **kwargs: Any) -> Membership:
+    """An active member; without a login unless ``with_login=True`` (hashing is slow)."""
+    if not kwargs.pop("with_login", False):
+        kwargs.setdefault("user", None)
+    return cast(Membership, MembershipFactory(community=community, **kwargs))
+
+
+def make_coordinator(community: Community, **kwargs: Any) -> Membership:
+    if not kwargs.pop("with_login", False):
+        kwargs.setdefault("user", None)
+    return cast(Membership, CoordinatorFactory(community=community, **kwargs))
+
+
+def account_of(membership: Membership) -> Account:
+    return Account.objects.get(kind=Account.Kind.MEMBER, membership=membership)
+
+
+def community_account(community: Community, kind: str) -> Account:
+    return Account.objects.get(community=community, kind=kind)
+
+
+def pay(
+    actor: Membership, debit: Account, credit: Account, minutes: int, **kwargs: Any
+) -> Transfer:
+    kwargs.setdefault("kind", Transfer.Kind.ADJUSTMENT)
+    kwargs.setdefault("idempotency_key", uuid.uuid4())
+    return services.transfer_create(
+        actor=actor, debit=debit, credit=credit, minutes=minutes, **kwargs
+    )
+
+
+def signed_in(membership: Membership, *, second_factor: bool = False) -> Client:
+    """A browser client signed in as the member (coordinators need a second factor)."""
+    assert membership.user is not None
+    if second_factor:
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+        TOTP.activate(membership.user, generate_totp_secret())
+    client = Client()
+    client.force_login(membership.user)
+    return client

@@ -1,0 +1,165 @@
+"""The time-credit API: idempotent creation, holds, reversal, balances, statements, errors."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from coproduce.communities.models import Community, Membership
+from coproduce.ledger.models import Transfer
+from coproduce.ledger.tests.factories import account_of, make_community, make_member, pay
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/api/v1/communities/{slug}"
+
+
+def post(
+    client: Client, path: str, body: dict[str, Any] | None = None, key: uuid.UUID | None = None
+) -> Any:
+    headers = {"Idempotency-Key": str(key)} if key else {}
+    return client.post(path, body or {}, content_type="application/json", headers=headers)
+
+
+def test_a_member_gives_with_an_idempotency_key_and_a_retry_pays_once(
+    community: Community, member: Membership, member_client: Client
+) -> None:
+    friend = make_member(community)
+    body = {
+        "debit_account": account_of(member).pk,
+        "credit_account": account_of(friend).pk,
+        "kind": "gift",
+        "minutes": 30,
+        "memo": "Thanks",
+    }
+    key = uuid.uuid4()
+    path = BASE.format(slug=community.slug) + "/transfers"
+    first = post(member_client, path, body, key)
+    again = post(member_client, path, body, key)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert first.json()["minutes"] == 30 and first.json()["idempotency_key"] == str(key)
+    conflict = post(member_client, path, {**body, "minutes": 31}, key)
+    assert conflict.status_code == 409
+    assert conflict.json()["error"]["code"] == "idempotency_conflict"
+    assert Transfer.objects.count() == 1
+
+
+def test_creating_without_a_key_is_refused(
+    community: Community, member: Membership, member_client: Client
+) -> None:
+    body = {
+        "debit_account": account_of(member).pk,
+        "credit_account": account_of(member).pk,
+        "kind": "gift",
+        "minutes": 5,
+    }
+    response = post(member_client, BASE.format(slug=community.slug) + "/transfers", body)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+
+
+def test_a_limit_refusal_is_a_clear_422(
+    community: Community, member: Membership, member_client: Client
+) -> None:
+    member.profile.display_name = "Sam"
+    member.profile.save()
+    body = {
+        "debit_account": account_of(member).pk,
+        "credit_account": account_of(make_member(community)).pk,
+        "kind": "gift",
+        "minutes": 601,
+    }
+    response = post(
+        member_client, BASE.format(slug=community.slug) + "/transfers", body, uuid.uuid4()
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "limit_exceeded"
+    assert (
+        error["message"]
+        == "Sam's balance would go below \u221210:00; the most Sam can give now is 10:00."
+    )
+
+
+def test_members_cannot_pay_from_someone_elses_account(
+    community: Community, member: Membership, member_client: Client
+) -> None:
+    body = {
+        "debit_account": account_of(make_member(community)).pk,
+        "credit_account": account_of(member).pk,
+        "kind": "gift",
+        "minutes": 5,
+    }
+    response = post(
+        member_client, BASE.format(slug=community.slug) + "/transfers", body, uuid.uuid4()
+    )
+    assert response.status_code == 403
+
+
+def test_hold_post_void_and_reverse(
+    community: Community, member: Membership, coordinator: Membership, coordinator_client: Client
+) -> None:
+    base = BASE.format(slug=community.slug)
+    payer = make_member(community)
+    body = {
+        "debit_account": account_of(payer).pk,
+        "credit_account": account_of(member).pk,
+        "kind": "exchange",
+        "minutes_given": 60,
+    }
+    hold = post(coordinator_client, base + "/holds", body, uuid.uuid4()).json()
+    assert hold["phase"] == "pending" and hold["credit_rule_version"] == 1
+    posted = post(coordinator_client, f"{base}/transfers/{hold['id']}/post")
+    assert posted.status_code == 200 and posted.json()["phase"] == "post"
+    voided = post(coordinator_client, f"{base}/transfers/{hold['id']}/void")
+    assert voided.status_code == 409 and voided.json()["error"]["code"] == "already_resolved"
+    reversal = post(
+        coordinator_client, f"{base}/transfers/{posted.json()['id']}/reverse", {"memo": "Oops"}
+    )
+    assert reversal.status_code == 201 and reversal.json()["reverses"] == posted.json()["id"]
+    twice = post(coordinator_client, f"{base}/transfers/{posted.json()['id']}/reverse")
+    assert twice.json()["error"]["code"] == "already_reversed"
+
+
+def test_balance_accounts_transfers_and_statement(
+    community: Community, member: Membership, coordinator: Membership, member_client: Client
+) -> None:
+    base = BASE.format(slug=community.slug)
+    pay(coordinator, account_of(make_member(community)), account_of(member), 90)
+    balance = member_client.get(base + "/balance").json()
+    assert balance["account"]["balance"] == 90 and balance["account"]["floor"] == -600
+    accounts = member_client.get(base + "/accounts").json()
+    assert [a["id"] for a in accounts["items"]] == [account_of(member).pk]
+    transfers = member_client.get(base + "/transfers").json()
+    assert transfers["count"] == 1
+    statement = member_client.get(f"{base}/accounts/{account_of(member).pk}/statement").json()
+    assert [(line["change"], line["balance"]) for line in statement["lines"]] == [(90, 90)]
+
+
+def test_another_community_answers_404(member_client: Client) -> None:
+    elsewhere = make_community()
+    response = member_client.get(BASE.format(slug=elsewhere.slug) + "/balance")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_the_openapi_schema_documents_the_ledger(client: Client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    paths = schema["paths"]
+    create = paths["/api/v1/communities/{community}/transfers"]["post"]
+    header = next(p for p in create["parameters"] if p["in"] == "header")
+    assert header["name"] == "Idempotency-Key" and header["required"] is True
+    assert {"201", "409", "422"} <= set(create["responses"])
+    for path in (
+        "/api/v1/communities/{community}/holds",
+        "/api/v1/communities/{community}/transfers/{transfer_id}/post",
+        "/api/v1/communities/{community}/transfers/{transfer_id}/void",
+        "/api/v1/communities/{community}/transfers/{transfer_id}/reverse",
+        "/api/v1/communities/{community}/balance",
+        "/api/v1/communities/{community}/accounts/{account_id}/statement",
+    ):
+        assert path in paths
