@@ -67,7 +67,7 @@ def _entries(catalog: polib.POFile | polib.MOFile) -> dict[tuple[str | None, str
     return {
         (entry.msgctxt, entry.msgid): entry.msgstr_plural or entry.msgstr
         for entry in catalog
-        if entry.msgid and entry.translated()
+        if entry.msgid and (entry.msgstr or any(entry.msgstr_plural.values()))
     }
 
 
