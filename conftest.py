@@ -12,6 +12,25 @@ from coproduce.communities.tests.factories import (
 )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``postgres`` need real concurrency. On SQLite they are deselected, not
+    skipped: scripts/test.sh runs the whole suite again on PostgreSQL, where they run."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    kept = [item for item in items if "postgres" not in item.keywords]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factories set passwords; the default slow hash would dominate the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_files(settings):
     """Tests do not run collectstatic, so serve static files without the hashed manifest."""
@@ -29,6 +48,12 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    """Queued tasks run as soon as they are queued (after commit, for notification_send)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "coproduce.people",
     "coproduce.communities",
     "coproduce.ledger",
+    "coproduce.exchanges",
+    "coproduce.notifications",
     "coproduce.api",
 ]
 
@@ -195,6 +197,8 @@ MFA_TOTP_ISSUER = "Coproduce"
 # so on every page.
 COPRODUCE_STAFF_MFA_REQUIRED = env_bool("COPRODUCE_STAFF_MFA_REQUIRED", True)
 COPRODUCE_DEMO = env_bool("COPRODUCE_DEMO", False)
+# The address people use to reach the site, for links in emails (no trailing slash).
+COPRODUCE_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not COPRODUCE_DEMO)

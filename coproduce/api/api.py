@@ -111,10 +111,12 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from coproduce.communities.api import router as communities_router
+    from coproduce.exchanges.api import router as exchanges_router
     from coproduce.ledger.api import router as ledger_router
 
     api.add_router("/", communities_router)
     api.add_router("/", ledger_router)
+    api.add_router("/", exchanges_router)
 
 
 _register_routers()

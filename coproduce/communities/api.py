@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -35,15 +36,30 @@ class MyMembershipOut(Schema):
 
 
 class ProfileOut(Schema):
+    """What another member sees; parts the person keeps to coordinators come back empty."""
+
     display_name: str
     pronouns: str
+    gives_categories: list[str] = []
+    gives_tags: str = ""
+    needs_categories: list[str] = []
+    good_life: str = ""
+    availability: list[str] = []
+    availability_note: str = ""
     languages: str
+    neighbourhood: str = ""
     contact_preference: str
 
 
 class PrivateProfileOut(ProfileOut):
     phone: str
     accessibility_needs: str
+    approx_latitude: Decimal | None = Field(None, description="Rounded to 0.01° (about 1 km).")
+    approx_longitude: Decimal | None = None
+    visibility: dict[str, str] = Field(
+        default_factory=dict,
+        description='Who sees each part: "coordinators", "members" or "public".',
+    )
 
 
 class MembershipOut(Schema):
@@ -62,6 +78,16 @@ class ProfileIn(Schema):
     contact_preference: Profile.ContactPreference | None = None
     phone: str | None = Field(None, max_length=40)
     accessibility_needs: str | None = Field(None, max_length=2000)
+    gives_categories: list[str] | None = Field(None, max_length=50)
+    gives_tags: str | None = Field(None, max_length=300)
+    needs_categories: list[str] | None = Field(None, max_length=50)
+    good_life: str | None = Field(None, max_length=2000)
+    availability: list[str] | None = Field(None, max_length=21)
+    availability_note: str | None = Field(None, max_length=200)
+    neighbourhood: str | None = Field(None, max_length=80)
+    approx_latitude: Decimal | None = Field(None, ge=-90, le=90)
+    approx_longitude: Decimal | None = Field(None, ge=-180, le=180)
+    visibility: dict[str, str] | None = None
 
 
 class MemberRegisterIn(Schema):
@@ -76,10 +102,25 @@ def _actor(request: HttpRequest, community: str) -> Membership:
     return selectors.membership_for_user(user_id=request.user.pk, community_slug=community)
 
 
+HIDDEN_WHEN_PRIVATE = {
+    "gives": ("gives_categories", "gives_tags"),
+    "needs": ("needs_categories",),
+    "good_life": ("good_life",),
+    "availability": ("availability", "availability_note"),
+    "languages": ("languages",),
+    "neighbourhood": ("neighbourhood",),
+}
+
+
 def _profile_out(actor: Membership, member: Membership) -> PrivateProfileOut | ProfileOut:
     if permissions.can_see_contact_details(actor, member):
         return PrivateProfileOut.from_orm(member.profile)
-    return ProfileOut.from_orm(member.profile)
+    shown = ProfileOut.from_orm(member.profile)
+    for group, visible in permissions.visible_profile_parts(actor, member).items():
+        if not visible:
+            for field in HIDDEN_WHEN_PRIVATE[group]:
+                setattr(shown, field, [] if field.endswith(("categories", "availability")) else "")
+    return shown
 
 
 @router.get("/communities", response=list[MyMembershipOut], summary="My communities")

@@ -285,3 +285,6 @@ def demo_extend(
     from coproduce.ledger.demo import ledger_demo_build
 
     ledger_demo_build(community=community, memberships=memberships, organisations=organisations)
+    from coproduce.exchanges.demo import exchanges_demo_build
+
+    exchanges_demo_build(community=community, memberships=memberships, organisations=organisations)

@@ -2,29 +2,148 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.communities.models import Invitation, Membership, Organisation
-from coproduce.people.models import Profile
+from coproduce.people.models import DAY_PARTS, WEEKDAYS, Profile, Visibility
+
+VISIBILITY_LABELS = {
+    "gives": _("Who can see what you can give"),
+    "needs": _("Who can see the help you would like"),
+    "good_life": _("Who can see what a good life looks like for you"),
+    "availability": _("Who can see when you are free"),
+    "languages": _("Who can see your languages"),
+    "neighbourhood": _("Who can see your neighbourhood"),
+}
 
 
 class ProfileForm(forms.ModelForm):
+    """An asset-based profile: what someone can give comes first, then what they need."""
+
+    gives_categories = forms.MultipleChoiceField(
+        label=_("What kinds of help can you give?"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Everyone has something to give. Tick all that you enjoy."),
+    )
+    needs_categories = forms.MultipleChoiceField(
+        label=_("What kinds of help would you like?"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("We show you new offers of these."),
+    )
+    availability = forms.MultipleChoiceField(
+        label=_("When are you usually free?"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[
+            (f"{day}-{part}", f"{day_label} {part_label}")
+            for day, day_label in WEEKDAYS
+            for part, part_label in DAY_PARTS
+        ],
+    )
+    approx_location = forms.CharField(
+        label=_("Roughly where you live (optional)"),
+        required=False,
+        max_length=40,
+        help_text=_(
+            "Latitude and longitude, like 51.43, -0.09. We keep it only to about 1 km and use it "
+            "to show how far away help is; nobody sees it."
+        ),
+    )
+
     class Meta:
         model = Profile
         fields = [
             "display_name",
             "pronouns",
+            "gives_categories",
+            "gives_tags",
+            "needs_categories",
+            "good_life",
+            "availability",
+            "availability_note",
             "languages",
             "contact_preference",
             "phone",
+            "neighbourhood",
             "accessibility_needs",
         ]
+        labels = {
+            "gives_tags": _("Your skills and passions, in your own words"),
+            "good_life": _("What would a good life look like for you?"),
+            "availability_note": _("Anything else about when you are free"),
+            "neighbourhood": _("Your neighbourhood"),
+        }
         widgets = {
             "contact_preference": forms.RadioSelect,
+            "good_life": forms.Textarea(attrs={"rows": 4}),
             "accessibility_needs": forms.Textarea(attrs={"rows": 4}),
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from coproduce.exchanges.models import Category
+
+        categories = [
+            (category.slug, category.label)
+            for category in Category.objects.filter(
+                community_id=self.instance.membership.community_id, is_active=True
+            )
+        ]
+        for name in ("gives_categories", "needs_categories"):
+            field = self.fields[name]
+            assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101
+            field.choices = categories
+        if self.instance.has_location:
+            self.initial["approx_location"] = (
+                f"{self.instance.approx_latitude}, {self.instance.approx_longitude}"
+            )
+        for group, label in VISIBILITY_LABELS.items():
+            self.fields[f"visibility_{group}"] = forms.ChoiceField(
+                label=label,
+                choices=Visibility.choices,
+                initial=self.instance.visible_to(group),
+                required=False,
+            )
+
+    def clean_approx_location(self) -> tuple[Decimal, Decimal] | None:
+        text = str(self.cleaned_data.get("approx_location") or "").strip()
+        if not text:
+            return None
+        parts = [part.strip() for part in text.replace(";", ",").split(",")]
+        try:
+            latitude, longitude = (Decimal(part) for part in parts)
+        except (ValueError, InvalidOperation):
+            raise forms.ValidationError(
+                _("Write two numbers with a comma between, like 51.43, -0.09.")
+            ) from None
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise forms.ValidationError(_("That is not a place on Earth."))
+        return latitude, longitude
+
+    def changes(self) -> dict[str, object]:
+        """What profile_update should change, as keyword arguments."""
+        data = self.cleaned_data
+        changes: dict[str, object] = {
+            name: data[name] for name in self.changed_data if name in self.Meta.fields
+        }
+        if "approx_location" in self.changed_data:
+            location = data["approx_location"]
+            changes["approx_latitude"] = location[0] if location else None
+            changes["approx_longitude"] = location[1] if location else None
+        visibility = {
+            group: data[f"visibility_{group}"] or self.instance.visible_to(group)
+            for group in VISIBILITY_LABELS
+        }
+        if visibility != {group: self.instance.visible_to(group) for group in VISIBILITY_LABELS}:
+            changes["visibility"] = visibility
+        return changes
 
 
 class MemberRegisterForm(forms.Form):

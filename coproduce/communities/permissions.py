@@ -34,3 +34,17 @@ def can_change_roles(actor: Membership, *, grants_admin: bool = False) -> bool:
     if grants_admin:
         return actor.is_active and actor.is_admin
     return can_manage_members(actor)
+
+
+def visible_profile_parts(actor: Membership, target: Membership) -> dict[str, bool]:
+    """Which groups of the target's profile the actor may see, by the target's own choices.
+    The person and coordinators see everything; "members" and "public" parts show to members."""
+    from coproduce.people.models import PROFILE_VISIBILITY_DEFAULTS, Visibility
+
+    sees_all = can_edit_profile(actor, target)
+    same_community = actor.is_active and actor.community_id == target.community_id
+    profile = target.profile
+    return {
+        group: sees_all or (same_community and profile.visible_to(group) != Visibility.COORDINATORS)
+        for group in PROFILE_VISIBILITY_DEFAULTS
+    }

@@ -7,6 +7,7 @@ recorded so that a member can see who acted for them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -241,15 +242,64 @@ def member_register(
 PROFILE_FIELDS = (
     "display_name",
     "pronouns",
+    "gives_categories",
+    "gives_tags",
+    "needs_categories",
+    "good_life",
+    "availability",
+    "availability_note",
     "languages",
     "contact_preference",
     "phone",
+    "neighbourhood",
+    "approx_latitude",
+    "approx_longitude",
     "accessibility_needs",
+    "visibility",
 )
 
 
+def _coarse(value: object) -> Decimal | None:
+    """A coordinate rounded to 0.01° (about 1 km): the only precision ever stored."""
+    if value is None or value == "":
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _profile_assets_check(profile: Profile) -> None:
+    from coproduce.exchanges.models import Category
+    from coproduce.people.models import AVAILABILITY_SLOTS, PROFILE_VISIBILITY_DEFAULTS, Visibility
+
+    errors: dict[str, str] = {}
+    known = set(
+        Category.objects.filter(community_id=profile.membership.community_id).values_list(
+            "slug", flat=True
+        )
+    )
+    for field in ("gives_categories", "needs_categories"):
+        value = getattr(profile, field)
+        if not isinstance(value, list) or not set(value) <= known:
+            errors[field] = _("Choose from this community's kinds of help.")
+    if not isinstance(profile.availability, list) or not set(profile.availability) <= set(
+        AVAILABILITY_SLOTS
+    ):
+        errors["availability"] = _("Choose days and times from the list.")
+    visibility = profile.visibility
+    if not isinstance(visibility, dict) or any(
+        key not in PROFILE_VISIBILITY_DEFAULTS or value not in Visibility.values
+        for key, value in visibility.items()
+    ):
+        errors["visibility"] = _("Choose who can see each part from the list.")
+    if (profile.approx_latitude is None) != (profile.approx_longitude is None):
+        errors["approx_latitude"] = _("Give both latitude and longitude, or neither.")
+    if errors:
+        raise ValidationError(errors)
+    profile.approx_latitude = _coarse(profile.approx_latitude)
+    profile.approx_longitude = _coarse(profile.approx_longitude)
+
+
 @transaction.atomic(durable=True)
-def profile_update(*, actor: Membership, member: Membership, **changes: str) -> Profile:
+def profile_update(*, actor: Membership, member: Membership, **changes: object) -> Profile:
     if not permissions.can_edit_profile(actor, member):
         raise PermissionDenied
     unknown = set(changes) - set(PROFILE_FIELDS)
@@ -258,6 +308,7 @@ def profile_update(*, actor: Membership, member: Membership, **changes: str) -> 
     profile = Profile.objects.select_for_update().get(membership=member)
     for field, value in changes.items():
         setattr(profile, field, value)
+    _profile_assets_check(profile)
     profile.full_clean(exclude=["membership"])
     profile.save(update_fields=[*changes.keys(), "updated_at"])
     return profile
@@ -335,6 +386,9 @@ def community_create(
     community = Community(name=name, slug=slug, kind=kind, **settings_fields)
     community.full_clean()
     community.save()
+    from coproduce.exchanges.services import categories_seed
+
+    categories_seed(community=community)
     if founder is not None:
         _membership_open(
             community=community,

@@ -115,7 +115,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def community_home(request: HttpRequest, community: str) -> HttpResponse:
+    """The member's home: balance, hours to confirm, exchanges, listings for them, ideas."""
+    from coproduce.exchanges import selectors as exchanges
+    from coproduce.ledger.models import Account
+
     actor = _acting(request, community)
+    account = Account.objects.filter(kind=Account.Kind.MEMBER, membership=actor).first()
     context = {
         "actor": actor,
         "community": actor.community,
@@ -125,6 +130,12 @@ def community_home(request: HttpRequest, community: str) -> HttpResponse:
             if permissions.can_manage_members(actor)
             else 0
         ),
+        "account": account,
+        "to_confirm": list(exchanges.exchanges_to_confirm(actor=actor)[:10]),
+        "my_exchanges": list(exchanges.exchanges_of(actor=actor).exclude(status="cancelled")[:5]),
+        "for_me": exchanges.listings_for_me(actor=actor),
+        "suggestions": exchanges.offer_suggestions(actor=actor),
+        "has_assets": bool(actor.profile.gives_categories or actor.profile.gives_tags),
     }
     return render(request, "communities/home.html", context)
 
@@ -133,9 +144,8 @@ def _profile_edit(request: HttpRequest, actor: Membership, member: Membership) -
     _require(permissions.can_edit_profile(actor, member))
     form = ProfileForm(request.POST or None, instance=member.profile)
     if request.method == "POST" and form.is_valid():
-        changed = {field: form.cleaned_data[field] for field in form.changed_data}
         try:
-            services.profile_update(actor=actor, member=member, **changed)
+            services.profile_update(actor=actor, member=member, **form.changes())
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -184,6 +194,25 @@ def member_list(request: HttpRequest, community: str) -> HttpResponse:
     )
 
 
+def _profile_labels(actor: Membership, member: Membership) -> dict[str, list[str]]:
+    """The profile's category slugs and free times, as words for the page."""
+    from coproduce.exchanges.selectors import category_list
+    from coproduce.people.models import DAY_PARTS, WEEKDAYS
+
+    names = {category.slug: category.label for category in category_list(actor=actor)}
+    slots = {
+        f"{day}-{part}": f"{day_label} {part_label}"
+        for day, day_label in WEEKDAYS
+        for part, part_label in DAY_PARTS
+    }
+    profile = member.profile
+    return {
+        "gives": [names.get(slug, slug) for slug in profile.gives_categories or []],
+        "needs": [names.get(slug, slug) for slug in profile.needs_categories or []],
+        "availability": [slots[slot] for slot in profile.availability or [] if slot in slots],
+    }
+
+
 @login_required
 def member_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     actor = _acting(request, community)
@@ -198,6 +227,8 @@ def member_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse
             "can_edit": permissions.can_edit_profile(actor, member),
             "can_see_contact": permissions.can_see_contact_details(actor, member),
             "can_change_roles": permissions.can_change_roles(actor),
+            "visible": permissions.visible_profile_parts(actor, member),
+            "labels": _profile_labels(actor, member),
         },
     )
 

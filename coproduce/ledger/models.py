@@ -280,11 +280,21 @@ class Transfer(models.Model):
         related_name="ledger_transfers",
         verbose_name=_("community"),
     )
+    # No single-column index: ledger_transfer_debit_idx / _credit_idx (account, created_at) serve
+    # every lookup by account, and each index is written on every transfer.
     debit = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="debits", verbose_name=_("from")
+        Account,
+        on_delete=models.PROTECT,
+        related_name="debits",
+        verbose_name=_("from"),
+        db_index=False,
     )
     credit = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="credits", verbose_name=_("to")
+        Account,
+        on_delete=models.PROTECT,
+        related_name="credits",
+        verbose_name=_("to"),
+        db_index=False,
     )
     minutes = models.PositiveBigIntegerField(_("credits, in minutes"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

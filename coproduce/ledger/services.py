@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from time import monotonic
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connection,
+    connections,
+    models,
+    transaction,
+)
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +48,7 @@ from coproduce.people.models import User
 
 Phase = Transfer.Phase
 Kind = Transfer.Kind
+_KINDS = frozenset(Kind.values)
 
 # Fields that must match when a request key is used again ("same content").
 _CONTENT_FIELDS = (
@@ -146,9 +157,10 @@ def _refuse(account_id: int, *, is_floor: bool, minutes: int) -> LimitExceeded:
     )
 
 
-# The conditional UPDATEs, written once as SQL: the hot path of every transfer. Each sets the
-# counters and, where the phase can exceed a limit, refuses (0 rows) unless the account stays
-# within its floor (counting holds to pay) or its ceiling (counting holds to receive).
+# The hot path of every transfer, written once as SQL (no ORM query building per transfer).
+# Each counter UPDATE sets the counters and, where the phase can exceed a limit, refuses (0 rows)
+# unless the account stays within its floor (counting holds to pay) or its ceiling (counting
+# holds to receive).
 _ACCOUNT_TABLE = Account._meta.db_table
 _WITHIN_FLOOR = "(floor IS NULL OR floor <= credits_posted - debits_posted - debits_pending - %s)"
 _WITHIN_CEILING = (
@@ -171,32 +183,305 @@ _CREDIT_SQL: dict[str, tuple[str, str | None]] = {
 }
 
 
-def _counter_update(
-    side: dict[str, tuple[str, str | None]], phase: str, minutes: int, pk: int
-) -> tuple[str, list[int]]:
+# The transfer row, inserted with one hand-written INSERT. Field values go through the field's own
+# get_db_prep_save where the driver needs a conversion (dates, UUIDs, JSON), as Model.save does.
+# Transfer has no save() override and no signal receivers (a test checks: if that changes, this
+# must change too).
+_TRANSFER_TABLE = Transfer._meta.db_table
+_INSERT_FIELDS = tuple(f for f in Transfer._meta.concrete_fields if not f.primary_key)
+_PASSED_AS_IS = frozenset(
+    {
+        "ForeignKey",
+        "OneToOneField",
+        "BigIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveIntegerField",
+        "IntegerField",
+        "CharField",
+        "TextField",
+    }
+)
+_INSERT_PLAN = tuple(
+    (field.attname, field if field.get_internal_type() not in _PASSED_AS_IS else None)
+    for field in _INSERT_FIELDS
+)
+_INSERT_COLUMNS = ", ".join('"' + field.column + '"' for field in _INSERT_FIELDS)
+_INSERT_SQL = (
+    f'INSERT INTO "{_TRANSFER_TABLE}" ({_INSERT_COLUMNS}) '  # noqa: S608 - constants only
+    f"VALUES ({', '.join(['%s'] * len(_INSERT_FIELDS))})"
+)
+
+
+# What transfer_record validates: Model.clean_fields on the fields that are not relations. A
+# cheap check first recognises values that Field.clean would return unchanged (a str of the
+# right length and choice, an int in range, a datetime, a UUID); anything else goes through
+# Field.clean itself, so the errors are Django's.
+_NOT_VALIDATED = frozenset(
+    {"community", "debit", "credit", "pending", "reverses", "credit_rule", "operator", "for_member"}
+)
+_INT_MAX = 2_147_483_647  # inside the range of every integer field here
+
+
+def _never(value: Any) -> bool:
+    return False
+
+
+def _plainly_valid(field: Any) -> Callable[[Any], bool]:
+    if field._validators:
+        return _never
+    if isinstance(field, models.CharField):
+        choices = frozenset(str(v) for v, _label in field.flatchoices) if field.choices else None
+        most: int = field.max_length if field.max_length is not None else _INT_MAX
+        blank = field.blank
+
+        def check_text(value: Any) -> bool:
+            return (
+                isinstance(value, str)
+                and len(value) <= most
+                and "\x00" not in value
+                and (blank or value != "")
+                and (choices is None or value in choices)
+            )
+
+        return check_text
+    if field.choices:
+        return _never
+    if isinstance(field, models.PositiveIntegerField | models.PositiveBigIntegerField):
+        return lambda value: type(value) is int and 0 <= value <= _INT_MAX
+    if isinstance(field, models.DateTimeField):
+        return lambda value: isinstance(value, datetime)
+    if isinstance(field, models.UUIDField):
+        return lambda value: isinstance(value, uuid.UUID)
+    return _never
+
+
+_VALIDATION_PLAN = tuple(
+    (field, _plainly_valid(field))
+    for field in Transfer._meta.fields
+    if field.name not in _NOT_VALIDATED
+)
+
+
+def _validate(transfer: Transfer) -> None:
+    """Model.clean_fields(exclude=relations), without its per-call set-up."""
+    errors: dict[str, Any] = {}
+    for field, plainly_valid in _VALIDATION_PLAN:
+        raw = getattr(transfer, field.attname)
+        if plainly_valid(raw) or (field.blank and raw in field.empty_values):
+            continue
+        try:
+            setattr(transfer, field.attname, field.clean(raw, transfer))
+        except ValidationError as error:
+            errors[field.name] = error.error_list
+    if errors:
+        raise ValidationError(errors)
+
+
+def _insert_values(transfer: Transfer, db: BaseDatabaseWrapper) -> list[Any]:
+    values = []
+    for attname, field in _INSERT_PLAN:
+        value = getattr(transfer, attname)
+        if field is not None and value is not None:
+            value = field.get_db_prep_save(value, db)
+        values.append(value)
+    return values
+
+
+def _update_statement(side: dict[str, tuple[str, str | None]], phase: str) -> tuple[str, int, bool]:
+    """The conditional UPDATE of one side, its number of minute parameters before the id, and
+    whether a limit condition (one more minute parameter) follows."""
     assignments, condition = side[phase]
-    params = [minutes] * assignments.count("%s") + [pk]
     # Only constants from this module go into the text; values are parameters.
     sql = f"UPDATE {_ACCOUNT_TABLE} SET {assignments} WHERE id = %s"  # noqa: S608
     if condition is not None:
         sql += f" AND {condition}"
-        params.append(minutes)
-    return sql, params
+    return sql, assignments.count("%s"), condition is not None
 
 
-def _move_counters(transfer: Transfer) -> None:
-    """Apply one transfer to its two accounts, lower primary key first (the UPDATE takes the
-    row lock, so two transfers never wait on each other in a cycle)."""
-    steps = [
-        (transfer.debit_id, _DEBIT_SQL, True),
-        (transfer.credit_id, _CREDIT_SQL, False),
-    ]
+_DEBIT_UPDATES = {phase: _update_statement(_DEBIT_SQL, phase) for phase in _DEBIT_SQL}
+_CREDIT_UPDATES = {phase: _update_statement(_CREDIT_SQL, phase) for phase in _CREDIT_SQL}
+
+
+def _steps(transfer: Transfer) -> list[tuple[int, str, list[int], bool]]:
+    """Both counter UPDATEs (account, SQL, parameters, whether it is the debit), lower primary
+    key first: the UPDATE takes the row lock, so two transfers never wait on each other in a
+    cycle."""
+    minutes = transfer.minutes
+    steps = []
+    for account_id, (sql, before, limited), is_debit in (
+        (transfer.debit_id, _DEBIT_UPDATES[transfer.phase], True),
+        (transfer.credit_id, _CREDIT_UPDATES[transfer.phase], False),
+    ):
+        params = [minutes] * before + [account_id]
+        if limited:
+            params.append(minutes)
+        steps.append((account_id, sql, params, is_debit))
     steps.sort(key=lambda step: step[0])
-    with connection.cursor() as cursor:
-        for account_id, side, is_debit in steps:
-            cursor.execute(*_counter_update(side, transfer.phase, transfer.minutes, account_id))
+    return steps
+
+
+def _log_query(db: BaseDatabaseWrapper, sql: str, params: list[Any], started: float) -> None:
+    """Keep connection.queries (DEBUG, CaptureQueriesContext) whole for the raw statements."""
+    db.queries_log.append({"sql": f"{sql} -- {params!r}", "time": f"{monotonic() - started:.3f}"})
+
+
+# PostgreSQL: the insert and both conditional UPDATEs in ONE statement (one round trip instead of
+# three). Each step reads the one before it (EXISTS), so they run in this order: insert, then the
+# lower account, then the higher one; an UPDATE whose limit check fails updates no row and the
+# steps after it do nothing. Inside a transaction the answer says which account refused (the
+# caller raises, which rolls the transaction or savepoint back). Alone (autocommit: the statement
+# is its own transaction, no BEGIN and COMMIT round trips) a refusal must undo the insert, so the
+# statement fails through ledger_limit_refused() (migration 0003), naming the account.
+_POSTGRESQL_STEPS = (
+    "WITH t AS ({insert} RETURNING id), "
+    "a AS ({first} AND EXISTS (SELECT FROM t) RETURNING id), "
+    "b AS ({second} AND EXISTS (SELECT FROM a) RETURNING id) "
+)
+_POSTGRESQL_IN_TRANSACTION = (
+    _POSTGRESQL_STEPS  # noqa: S608 - constants only
+    + "SELECT (SELECT id FROM t), EXISTS (SELECT FROM a), EXISTS (SELECT FROM b)"
+)
+_POSTGRESQL_ALONE = (
+    _POSTGRESQL_STEPS  # noqa: S608 - constants only
+    + "SELECT CASE "
+    "WHEN NOT EXISTS (SELECT FROM a) THEN ledger_limit_refused(%s::bigint, %s::boolean) "
+    "WHEN NOT EXISTS (SELECT FROM b) THEN ledger_limit_refused(%s::bigint, %s::boolean) "
+    "ELSE (SELECT id FROM t) END, true, true"
+)
+LIMIT_REFUSED_SQLSTATE = "LD001"
+_POSTGRESQL_TEXTS: dict[tuple[str, str, bool], str] = {}
+
+
+def _postgresql_text(first_sql: str, second_sql: str, alone: bool) -> str:
+    key = (first_sql, second_sql, alone)
+    text = _POSTGRESQL_TEXTS.get(key)
+    if text is None:
+        template = _POSTGRESQL_ALONE if alone else _POSTGRESQL_IN_TRANSACTION
+        text = template.format(insert=_INSERT_SQL, first=first_sql, second=second_sql)
+        _POSTGRESQL_TEXTS[key] = text
+    return text
+
+
+def _record_postgresql(
+    transfer: Transfer, db: BaseDatabaseWrapper, *, alone: bool = False
+) -> tuple[int, int | None, bool]:
+    """Returns the new id and, if a limit refused it, the refusing account and its side."""
+    from psycopg import Cursor
+
+    (first_id, first_sql, first_params, first_debit), (second_id, second_sql, second_params, _d) = (
+        _steps(transfer)
+    )
+    sql = _postgresql_text(first_sql, second_sql, alone)
+    params = _insert_values(transfer, db) + first_params + second_params
+    if alone:
+        params += [first_id, first_debit, second_id, not first_debit]
+    logged = db.queries_logged
+    started = monotonic() if logged else 0.0
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        # A server-binding cursor: psycopg prepares the statement after a few runs on this
+        # connection (OPTIONS "prepare_threshold"; None turns that off, e.g. behind PgBouncer).
+        cursor = Cursor(db.connection)
+        try:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    if logged:
+        _log_query(db, sql, params, started)
+    assert row is not None  # noqa: S101 - a SELECT without FROM returns one row
+    transfer_id, first_done, second_done = row
+    if not first_done:
+        return transfer_id, first_id, first_debit
+    if not second_done:
+        return transfer_id, second_id, not first_debit
+    return transfer_id, None, False
+
+
+def _record_alone_postgresql(transfer: Transfer, db: BaseDatabaseWrapper) -> Transfer:
+    """transfer_record as one autocommitted statement: its own transaction, like a durable
+    atomic block, in one round trip."""
+    _validate(transfer)
+    try:
+        transfer_id, _refused, _is_debit = _record_postgresql(transfer, db, alone=True)
+    except DatabaseError as error:
+        cause = error.__cause__
+        if getattr(cause, "sqlstate", None) != LIMIT_REFUSED_SQLSTATE:
+            raise
+        account_id, side = str(cause.diag.message_detail).split()  # type: ignore[union-attr]
+        raise _refuse(int(account_id), is_floor=side == "debit", minutes=transfer.minutes) from None
+    transfer.pk = transfer_id
+    transfer._state.adding = False
+    transfer._state.db = db.alias
+    return transfer
+
+
+_SQLITE_TEXTS: dict[str, str] = {}
+
+
+def _sqlite_text(sql: str) -> str:
+    text = _SQLITE_TEXTS.get(sql)
+    if text is None:
+        text = _SQLITE_TEXTS[sql] = sql.replace("%s", "?")
+    return text
+
+
+def _record_sqlite(transfer: Transfer, db: BaseDatabaseWrapper) -> tuple[int, int | None, bool]:
+    """SQLite: the same statements one by one on the driver's connection (no Django cursor
+    wrapper per statement). IMMEDIATE transactions already hold the write lock."""
+    values = _insert_values(transfer, db)
+    steps = _steps(transfer)
+    logged = db.queries_logged
+    db.ensure_connection()
+    raw = db.connection
+    with db.wrap_database_errors:
+        started = monotonic() if logged else 0.0
+        transfer_id = raw.execute(_sqlite_text(_INSERT_SQL), values).lastrowid
+        if logged:
+            _log_query(db, _INSERT_SQL, values, started)
+        for account_id, sql, params, is_debit in steps:
+            started = monotonic() if logged else 0.0
+            updated = raw.execute(_sqlite_text(sql), params).rowcount
+            if logged:
+                _log_query(db, sql, params, started)
+            if updated != 1:
+                return transfer_id, account_id, is_debit
+    return transfer_id, None, False
+
+
+def _record_alone_sqlite(transfer: Transfer, db: BaseDatabaseWrapper) -> Transfer:
+    """transfer_record in its own short IMMEDIATE transaction on the driver's connection, as a
+    durable atomic block would run it, without Django's transaction bookkeeping around it."""
+    _validate(transfer)
+    db.ensure_connection()
+    raw = db.connection
+    with db.wrap_database_errors:
+        raw.execute("BEGIN IMMEDIATE")
+    try:
+        transfer_id, refused_by, is_debit = _record_sqlite(transfer, db)
+        if refused_by is not None:
+            raise _refuse(refused_by, is_floor=is_debit, minutes=transfer.minutes)
+        with db.wrap_database_errors:
+            raw.execute("COMMIT")
+    except BaseException:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        raise
+    transfer.pk = transfer_id
+    transfer._state.adding = False
+    transfer._state.db = db.alias
+    return transfer
+
+
+def _record_other(transfer: Transfer, db: BaseDatabaseWrapper) -> tuple[int, int | None, bool]:
+    """Any other database: the ORM insert, then the UPDATEs through Django's cursor."""
+    transfer.save(force_insert=True, using=db.alias)
+    with db.cursor() as cursor:
+        for account_id, sql, params, is_debit in _steps(transfer):
+            cursor.execute(sql, params)
             if cursor.rowcount != 1:
-                raise _refuse(account_id, is_floor=is_debit, minutes=transfer.minutes)
+                return transfer.pk, account_id, is_debit
+    return transfer.pk, None, False
 
 
 def _content(transfer: Transfer) -> dict[str, Any]:
@@ -226,21 +511,21 @@ def _same_or_conflict(existing: Transfer, wanted: Transfer) -> Transfer:
 
 def transfer_record(transfer: Transfer) -> Transfer:
     """Insert the row first (its unique keys settle retries and double resolutions), then move
-    the counters. Runs inside the caller's transaction; public services wrap it durably."""
-    transfer.clean_fields(
-        exclude=[
-            "community",
-            "debit",
-            "credit",
-            "pending",
-            "reverses",
-            "credit_rule",
-            "operator",
-            "for_member",
-        ]
-    )
-    transfer.save(force_insert=True)
-    _move_counters(transfer)
+    the counters (on PostgreSQL in the same statement). Runs inside the caller's transaction;
+    public services wrap it durably."""
+    db = connections[DEFAULT_DB_ALIAS]
+    _validate(transfer)
+    if db.vendor == "postgresql":
+        transfer_id, refused_by, is_debit = _record_postgresql(transfer, db)
+    elif db.vendor == "sqlite":
+        transfer_id, refused_by, is_debit = _record_sqlite(transfer, db)
+    else:
+        transfer_id, refused_by, is_debit = _record_other(transfer, db)
+    transfer.pk = transfer_id
+    transfer._state.adding = False
+    transfer._state.db = db.alias
+    if refused_by is not None:
+        raise _refuse(refused_by, is_floor=is_debit, minutes=transfer.minutes)
     return transfer
 
 
@@ -277,6 +562,13 @@ def _own_or_savepoint() -> transaction.Atomic:
 
 
 def _record_durably(transfer: Transfer) -> Transfer:
+    db = connections[DEFAULT_DB_ALIAS]
+    if not db.in_atomic_block and db.get_autocommit():
+        # Not inside anyone's transaction: the single transfer is its own transaction.
+        if db.vendor == "postgresql":
+            return _record_alone_postgresql(transfer, db)
+        if db.vendor == "sqlite":
+            return _record_alone_sqlite(transfer, db)
     with _own_or_savepoint():
         return transfer_record(transfer)
 
@@ -332,6 +624,32 @@ def _apply_rule(transfer: Transfer, community: Community) -> None:
 # --- Transfers -----------------------------------------------------------------------------------
 
 
+# Model.__init__ is much cheaper through its positional path than with keywords (which look up
+# every field's keyword and go through each relation's descriptor). Fields not given get their
+# defaults, as with keywords; the related objects given are cached on the transfer, as
+# Transfer(debit=account) does, so reading transfer.debit costs no query.
+_CONSTRUCTION = tuple((f.attname, f) for f in Transfer._meta.concrete_fields)
+_RELATIONS = {
+    name: cast(models.ForeignKey[Any, Any], Transfer._meta.get_field(name))
+    for name in ("debit", "credit", "operator", "for_member")
+}
+
+
+def _new_transfer(values: dict[str, Any], **related: models.Model | None) -> Transfer:
+    transfer = Transfer(
+        *[
+            values.pop(attname) if attname in values else field.get_default()
+            for attname, field in _CONSTRUCTION
+        ]
+    )
+    if values:
+        raise TypeError(f"Transfer has no fields {sorted(values)}")
+    for name, obj in related.items():
+        if obj is not None:
+            _RELATIONS[name].set_cached_value(transfer, obj)
+    return transfer
+
+
 def transfer_build(
     *,
     actor: Membership | None,
@@ -356,29 +674,35 @@ def transfer_build(
         raise InvalidTransfer(_("Both accounts must be in your community."))
     if debit.pk == credit.pk:
         raise InvalidTransfer(_("Credits can't go from an account to itself."))
-    if kind not in Kind.values or kind == Kind.REVERSAL:
+    if kind not in _KINDS or kind == Kind.REVERSAL:
         raise InvalidTransfer(_("Choose what kind of transfer this is."))
     if (minutes is None) == (minutes_given is None):
         raise InvalidTransfer(_("Give either the credits or the time given, not both."))
     if for_member is not None and for_member.community_id != debit.community_id:
         raise InvalidTransfer(_("The person it was for must be in this community."))
-    transfer = Transfer(
-        community_id=debit.community_id,
+    transfer = _new_transfer(
+        {
+            "community_id": debit.community_id,
+            "debit_id": debit.pk,
+            "credit_id": credit.pk,
+            "kind": kind,
+            "phase": phase,
+            "minutes": minutes or 0,
+            "minutes_given": minutes_given,
+            "category": category.strip().lower(),
+            "given_at": given_at,
+            "memo": memo,
+            "idempotency_key": idempotency_key,
+            "operator_id": actor.pk if actor is not None else None,
+            "for_member_id": for_member.pk if for_member is not None else None,
+            "cause_type": cause_type,
+            "cause_id": cause_id,
+            "batch_id": batch_id,
+        },
         debit=debit,
         credit=credit,
-        kind=kind,
-        phase=phase,
-        minutes=minutes or 0,
-        minutes_given=minutes_given,
-        category=category.strip().lower(),
-        given_at=given_at,
-        memo=memo,
-        idempotency_key=idempotency_key,
         operator=actor,
         for_member=for_member,
-        cause_type=cause_type,
-        cause_id=cause_id,
-        batch_id=batch_id,
     )
     if minutes_given is not None:
         if minutes_given <= 0:

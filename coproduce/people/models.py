@@ -118,11 +118,93 @@ class Profile(models.Model):
             "For example: large print, a quiet room, step-free access, someone to come with you."
         ),
     )
+    # Assets first: what someone can give comes before what they need (Local Area
+    # Co-ordination asks "what would a good life look like for you?", not "what service?").
+    gives_categories = models.JSONField(_("kinds of help you can give"), default=list, blank=True)
+    gives_tags = models.CharField(
+        _("skills and passions, in your own words"),
+        max_length=300,
+        blank=True,
+        help_text=_("Separate them with commas. For example: baking, Polish, fixing bikes."),
+    )
+    needs_categories = models.JSONField(_("kinds of help you would like"), default=list, blank=True)
+    good_life = models.TextField(
+        _("what a good life looks like for you"), max_length=2000, blank=True
+    )
+    availability = models.JSONField(_("when you are usually free"), default=list, blank=True)
+    availability_note = models.CharField(
+        _("anything else about when you are free"), max_length=200, blank=True
+    )
+    neighbourhood = models.CharField(_("neighbourhood"), max_length=80, blank=True)
+    # Rounded to 0.01° (about 1 km) before it is stored, and only ever used to work out
+    # distances: never shown to anyone.
+    approx_latitude = models.DecimalField(
+        _("approximate latitude"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    approx_longitude = models.DecimalField(
+        _("approximate longitude"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    # Who may see each group of fields: {"gives": "members", "good_life": "coordinators", ...}.
+    visibility = models.JSONField(_("who can see what"), default=dict, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("profile")
         verbose_name_plural = _("profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(approx_latitude__isnull=True, approx_longitude__isnull=True)
+                    | models.Q(
+                        approx_latitude__gte=-90,
+                        approx_latitude__lte=90,
+                        approx_longitude__gte=-180,
+                        approx_longitude__lte=180,
+                    )
+                ),
+                name="people_profile_location_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
+
+    def visible_to(self, group: str) -> str:
+        """The audience ("coordinators", "members" or "public") for one group of fields."""
+        return str(self.visibility.get(group) or PROFILE_VISIBILITY_DEFAULTS[group])
+
+    @property
+    def has_location(self) -> bool:
+        return self.approx_latitude is not None and self.approx_longitude is not None
+
+
+class Visibility(models.TextChoices):
+    """Who may see a group of profile fields. The person and coordinators always can."""
+
+    COORDINATORS = "coordinators", _("Only coordinators")
+    MEMBERS = "members", _("Members of this community")
+    PUBLIC = "public", _("Anyone")
+
+
+# Groups of profile fields with their own privacy setting, and who sees them by default.
+PROFILE_VISIBILITY_DEFAULTS: dict[str, str] = {
+    "gives": Visibility.MEMBERS,
+    "needs": Visibility.MEMBERS,
+    "good_life": Visibility.COORDINATORS,
+    "availability": Visibility.MEMBERS,
+    "languages": Visibility.MEMBERS,
+    "neighbourhood": Visibility.MEMBERS,
+}
+
+# Parts of the week someone can say they are free: "mon-morning" … "sun-evening".
+WEEKDAYS = (
+    ("mon", _("Monday")),
+    ("tue", _("Tuesday")),
+    ("wed", _("Wednesday")),
+    ("thu", _("Thursday")),
+    ("fri", _("Friday")),
+    ("sat", _("Saturday")),
+    ("sun", _("Sunday")),
+)
+DAY_PARTS = (("morning", _("morning")), ("afternoon", _("afternoon")), ("evening", _("evening")))
+AVAILABILITY_SLOTS = tuple(f"{day}-{part}" for day, _label in WEEKDAYS for part, _p in DAY_PARTS)

@@ -23,6 +23,7 @@ from coproduce.ledger.errors import (
     InvalidTransfer,
     LimitExceeded,
     LinkUnavailable,
+    NotPending,
     NotReversible,
 )
 from coproduce.ledger.models import Account, AccountLimitChange, CreditRule, Transfer
@@ -590,3 +591,87 @@ def test_only_the_ledger_services_create_transfers_or_move_counters() -> None:
         if pattern.search(path.read_text(encoding="utf-8")):
             offenders.append(relative)
     assert offenders == []
+
+
+# --- Exchanges recorded by either side (coproduce/exchanges) -------------------------------------
+
+
+def test_a_giver_may_hold_an_exchange_against_the_member_helped_who_then_confirms(
+    town: Community,
+) -> None:
+    giver, receiver = make_member(town), make_member(town)
+    hold = services.transfer_hold(
+        actor=giver,
+        debit=account_of(receiver),
+        credit=account_of(giver),
+        kind=Kind.EXCHANGE,
+        minutes=60,
+    )
+    with pytest.raises(PermissionDenied):
+        services.transfer_post(actor=giver, transfer=hold)
+    assert services.transfer_post(actor=receiver, transfer=hold).phase == Transfer.Phase.POST
+
+
+def test_a_member_may_not_hold_anything_but_an_exchange_against_another(town: Community) -> None:
+    giver, receiver = make_member(town), make_member(town)
+    with pytest.raises(PermissionDenied):
+        services.transfer_hold(
+            actor=giver,
+            debit=account_of(receiver),
+            credit=account_of(giver),
+            kind=Kind.GIFT,
+            minutes=60,
+        )
+    with pytest.raises(PermissionDenied):
+        services.transfer_hold(
+            actor=giver,
+            debit=account_of(receiver),
+            credit=account_of(make_member(town)),
+            kind=Kind.EXCHANGE,
+            minutes=60,
+        )
+
+
+def test_either_side_may_cancel_an_exchange_hold(town: Community) -> None:
+    giver, receiver = make_member(town), make_member(town)
+    hold = services.transfer_hold(
+        actor=giver,
+        debit=account_of(receiver),
+        credit=account_of(giver),
+        kind=Kind.EXCHANGE,
+        minutes=60,
+    )
+    assert services.transfer_void(actor=receiver, transfer=hold).phase == Transfer.Phase.VOID
+
+
+def test_an_exchange_hold_is_posted_automatically_without_an_operator(town: Community) -> None:
+    giver, receiver = make_member(town), make_member(town)
+    hold = services.transfer_hold(
+        actor=giver,
+        debit=account_of(receiver),
+        credit=account_of(giver),
+        kind=Kind.EXCHANGE,
+        minutes=60,
+    )
+    posting = services.transfer_post_automatically(transfer=hold, memo="Auto")
+    assert (posting.phase, posting.operator_id) == (Transfer.Phase.POST, None)
+    assert account_of(giver).balance == 60
+    with pytest.raises(NotPending):
+        services.transfer_post_automatically(transfer=posting)
+
+
+def test_a_ledger_service_joins_a_callers_transaction(town: Community) -> None:
+    """Another app's service records its rows and the transfer in one transaction."""
+    from django.db import transaction
+
+    giver, receiver = make_member(town), make_member(town)
+    with pytest.raises(ValueError, match="caller fails"), transaction.atomic():
+        services.transfer_hold(
+            actor=giver,
+            debit=account_of(receiver),
+            credit=account_of(giver),
+            kind=Kind.EXCHANGE,
+            minutes=60,
+        )
+        raise ValueError("the caller fails after the hold")
+    assert account_of(receiver).debits_pending == 0

@@ -1,0 +1,51 @@
+"""Reads for notifications. Every read of community data takes the acting membership."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from coproduce.communities.models import Membership
+from coproduce.notifications.models import Notification, NotificationPreference, Topic
+from coproduce.notifications.tokens import unsubscribe_token_read
+
+RECENT_NOTIFICATIONS = 20
+
+
+def preference_get(*, membership: Membership) -> NotificationPreference:
+    """The member's choices; an unsaved all-on row when they never changed them."""
+    preference = NotificationPreference.objects.filter(membership_id=membership.pk).first()
+    if preference is None:
+        preference = NotificationPreference(
+            community_id=membership.community_id, membership=membership
+        )
+    return preference
+
+
+def notification_list(
+    *, actor: Membership, member: Membership, limit: int = RECENT_NOTIFICATIONS
+) -> QuerySet[Notification]:
+    """What we told a member lately, newest first; never another community's rows."""
+    return Notification.objects.filter(
+        community_id=actor.community_id, membership_id=member.pk
+    ).order_by("-created_at", "-pk")[:limit]
+
+
+def unsubscribe_target(*, token: str) -> tuple[Membership, Topic]:
+    """The membership and topic a one-click link stands for, or 404 for a changed link."""
+    read = unsubscribe_token_read(token)
+    if read is None or read[1] not in Topic.values:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("community", "profile")
+        .filter(pk=read[0])
+        .exclude(status=Membership.Status.LEFT)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership, Topic(read[1])
+
+
+def notification_exists(*, notification_id: int) -> bool:
+    return Notification.objects.filter(pk=notification_id).exists()
