@@ -95,7 +95,7 @@ def _rules(community: Community, slug: str, coordinator: Membership | None) -> N
             defaults={
                 "starts_at": timezone.now() - timedelta(days=150),
                 "out_of_hours_per_mille": 1500,
-                "category_per_mille": {"personal care": 2000},
+                "category_per_mille": {"personal-care": 2000},
                 "stacking": CreditRule.Stacking.MULTIPLY,
                 "note": "Personal care counts double; help outside 09:00–17:00 half as much again.",
                 "created_by": coordinator,
@@ -182,7 +182,7 @@ def ledger_demo_build(
                 days_ago=days,
                 hour=10 + round_number * 4,
                 given=60 + 30 * round_number,
-                category="personal care" if round_number == 2 else "",
+                category="personal-care" if round_number == 2 else "",
                 memo=["Shopping trip", "Gardening", "Sitting with them after a hospital stay"][
                     round_number
                 ],

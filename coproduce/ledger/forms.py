@@ -140,7 +140,9 @@ class RecordTransferForm(IdempotentForm):
         label=_("Kind of help (optional)"),
         max_length=60,
         required=False,
-        help_text=_("Used by the credit rule, for example “personal care”."),
+        help_text=_(
+            "Used by the credit rule: the short name of a kind of help, for example “personal-care”."
+        ),
     )
     given_at = forms.DateTimeField(
         label=_("When the time was given (optional)"),
@@ -209,7 +211,9 @@ class CreditRuleForm(forms.Form):
         label=_("Multipliers by kind of help (optional)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("One per line, like “personal care: 2”."),
+        help_text=_(
+            "One per line: the short name of a kind of help and its multiplier, like “personal-care: 2”."
+        ),
     )
     stacking = forms.ChoiceField(
         label=_("When both apply"),
@@ -227,7 +231,7 @@ class CreditRuleForm(forms.Form):
             match = _CATEGORY_LINE.match(line)
             if match is None:
                 raise ValidationError(
-                    _("Write each line like “personal care: 2”. This line is not: %(line)s"),
+                    _("Write each line like “personal-care: 2”. This line is not: %(line)s"),
                     params={"line": line.strip()},
                 )
             try:
