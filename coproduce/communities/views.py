@@ -29,7 +29,9 @@ LAST_COMMUNITY_SESSION_KEY = "coproduce_community"
 MEMBERS_PER_PAGE = 25
 
 
-def _acting(request: HttpRequest, community: str) -> Membership:
+def acting_membership(request: HttpRequest, community: str) -> Membership:
+    """The signed-in person's membership in the community of the URL (404 for outsiders),
+    remembered as the community to open next time. Every community page starts here."""
     actor = selectors.membership_for_user(user_id=request.user.pk, community_slug=community)
     request.session[LAST_COMMUNITY_SESSION_KEY] = actor.community.slug
     return actor
@@ -119,7 +121,7 @@ def community_home(request: HttpRequest, community: str) -> HttpResponse:
     from coproduce.exchanges import selectors as exchanges
     from coproduce.ledger.models import Account
 
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     account = Account.objects.filter(kind=Account.Kind.MEMBER, membership=actor).first()
     context = {
         "actor": actor,
@@ -162,20 +164,20 @@ def _profile_edit(request: HttpRequest, actor: Membership, member: Membership) -
 
 @login_required
 def my_profile_edit(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     return _profile_edit(request, actor, actor)
 
 
 @login_required
 def member_profile_edit(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     member = selectors.member_get(actor=actor, pk=pk)
     return _profile_edit(request, actor, member)
 
 
 @login_required
 def member_list(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     _require(permissions.can_see_member_list(actor))
     search = request.GET.get("q", "").strip()[:80]
     page = Paginator(selectors.member_list(actor=actor, search=search), MEMBERS_PER_PAGE).get_page(
@@ -215,7 +217,7 @@ def _profile_labels(actor: Membership, member: Membership) -> dict[str, list[str
 
 @login_required
 def member_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     member = selectors.member_get(actor=actor, pk=pk)
     return render(
         request,
@@ -235,7 +237,7 @@ def member_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse
 
 @login_required
 def member_register(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     _require(permissions.can_manage_members(actor))
     form = MemberRegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -259,7 +261,7 @@ def member_register(request: HttpRequest, community: str) -> HttpResponse:
 
 @login_required
 def member_roles_edit(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     _require(permissions.can_change_roles(actor))
     member = selectors.member_get(actor=actor, pk=pk)
     form = RolesForm(request.POST or None, instance=member, community_id=actor.community_id)
@@ -291,7 +293,7 @@ def member_roles_edit(request: HttpRequest, community: str, pk: int) -> HttpResp
 
 @login_required
 def join_request_list(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     _require(permissions.can_manage_members(actor))
     return render(
         request,
@@ -307,7 +309,7 @@ def join_request_list(request: HttpRequest, community: str) -> HttpResponse:
 @login_required
 @require_POST
 def join_request_decide(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     _require(permissions.can_manage_members(actor))
     pending = selectors.join_request_get(actor=actor, pk=pk)
     approve = request.POST.get("decision") == "approve"
@@ -322,7 +324,7 @@ def join_request_decide(request: HttpRequest, community: str, pk: int) -> HttpRe
 
 @login_required
 def invitation_list(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     _require(permissions.can_manage_members(actor))
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -351,7 +353,7 @@ def invitation_list(request: HttpRequest, community: str) -> HttpResponse:
 @login_required
 @require_POST
 def invitation_revoke(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     _require(permissions.can_manage_members(actor))
     services.invitation_revoke(actor=actor, invitation=selectors.invitation_get(actor=actor, pk=pk))
     messages.success(request, _("That invitation link no longer works."))
@@ -360,7 +362,7 @@ def invitation_revoke(request: HttpRequest, community: str, pk: int) -> HttpResp
 
 @login_required
 def organisation_list(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     can_manage = permissions.can_manage_organisations(actor)
     form = OrganisationForm(request.POST or None) if can_manage else None
     if request.method == "POST":

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from coproduce.communities.models import Community, Membership
-from coproduce.communities.selectors import membership_for_user
+from coproduce.communities.views import acting_membership
 from coproduce.exchanges import permissions, selectors, services
 from coproduce.exchanges.forms import (
     AgreeForm,
@@ -44,11 +44,7 @@ EXCHANGES_PER_PAGE = 25
 
 
 def _acting(request: HttpRequest, community: str) -> Membership:
-    from coproduce.communities.views import LAST_COMMUNITY_SESSION_KEY
-
-    actor = membership_for_user(user_id=request.user.pk, community_slug=community)
-    request.session[LAST_COMMUNITY_SESSION_KEY] = actor.community.slug
-    return actor
+    return acting_membership(request, community)
 
 
 def _render(

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from coproduce.communities.models import Membership, Organisation
-from coproduce.communities.selectors import membership_for_user
+from coproduce.communities.views import acting_membership
 from coproduce.ledger import permissions, selectors, services
 from coproduce.ledger.errors import LedgerError
 from coproduce.ledger.forms import (
@@ -38,7 +38,7 @@ from coproduce.ledger.templatetags.ledger import minutes_display
 
 
 def _acting(request: HttpRequest, community: str) -> Membership:
-    return membership_for_user(user_id=request.user.pk, community_slug=community)
+    return acting_membership(request, community)
 
 
 def _coordinating(request: HttpRequest, community: str) -> Membership:

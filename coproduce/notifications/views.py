@@ -16,14 +16,13 @@ from django.views.decorators.http import require_http_methods
 
 from coproduce.communities import selectors as community_selectors
 from coproduce.communities.models import Membership
+from coproduce.communities.views import acting_membership
 from coproduce.notifications import permissions, selectors, services
 from coproduce.notifications.forms import PreferenceForm
 
 
 def _acting(request: HttpRequest, community: str) -> Membership:
-    return community_selectors.membership_for_user(
-        user_id=request.user.pk, community_slug=community
-    )
+    return acting_membership(request, community)
 
 
 def _preferences_page(request: HttpRequest, actor: Membership, member: Membership) -> HttpResponse:
