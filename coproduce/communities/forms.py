@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.communities.models import Invitation, Membership, Organisation
-from coproduce.people.models import DAY_PARTS, WEEKDAYS, Profile, Visibility
+from coproduce.people.models import AVAILABILITY_CHOICES, Profile, Visibility
 
 VISIBILITY_LABELS = {
     "gives": _("Who can see what you can give"),
@@ -40,11 +40,7 @@ class ProfileForm(forms.ModelForm):
         label=_("When are you usually free?"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        choices=[
-            (f"{day}-{part}", f"{day_label} {part_label}")
-            for day, day_label in WEEKDAYS
-            for part, part_label in DAY_PARTS
-        ],
+        choices=AVAILABILITY_CHOICES,
     )
     approx_location = forms.CharField(
         label=_("Roughly where you live (optional)"),

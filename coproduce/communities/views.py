@@ -199,14 +199,10 @@ def member_list(request: HttpRequest, community: str) -> HttpResponse:
 def _profile_labels(actor: Membership, member: Membership) -> dict[str, list[str]]:
     """The profile's category slugs and free times, as words for the page."""
     from coproduce.exchanges.selectors import category_list
-    from coproduce.people.models import DAY_PARTS, WEEKDAYS
+    from coproduce.people.models import AVAILABILITY_CHOICES
 
     names = {category.slug: category.label for category in category_list(actor=actor)}
-    slots = {
-        f"{day}-{part}": f"{day_label} {part_label}"
-        for day, day_label in WEEKDAYS
-        for part, part_label in DAY_PARTS
-    }
+    slots = dict(AVAILABILITY_CHOICES)
     profile = member.profile
     return {
         "gives": [names.get(slug, slug) for slug in profile.gives_categories or []],

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -208,3 +209,13 @@ WEEKDAYS = (
 )
 DAY_PARTS = (("morning", _("morning")), ("afternoon", _("afternoon")), ("evening", _("evening")))
 AVAILABILITY_SLOTS = tuple(f"{day}-{part}" for day, _label in WEEKDAYS for part, _p in DAY_PARTS)
+# Lazy labels ("Monday morning"), so each page shows them in its reader's language; the order of
+# day and part is the translator's to choose.
+AVAILABILITY_CHOICES = tuple(
+    (
+        f"{day}-{part}",
+        format_lazy(_("{day} {part}"), day=day_label, part=part_label),
+    )
+    for day, day_label in WEEKDAYS
+    for part, part_label in DAY_PARTS
+)
