@@ -4,12 +4,17 @@ Run:  .venv/bin/python bench/ledger.py            (PostgreSQL at DATABASE_URL, t
       DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/ledger.py
 
 It creates (and drops first) two databases on the PostgreSQL server: ``coproduce_bench`` for the
-ledger and ``coproduce_pgbench`` for pgbench. Each client is a separate process with its own
-connection; every transfer is one durable ``transfer_create`` call (BEGIN, INSERT, two
-conditional UPDATEs, COMMIT) with a fresh idempotency key. pgbench runs its built-in
-``tpcb-like`` script with the same client counts and duration against the same server. The
-SQLite figure is one process on a fresh file database with the project's settings (WAL,
-IMMEDIATE transactions). The ratio ledger/pgbench at 8 clients is printed last.
+ledger and ``coproduce_pgbench`` for pgbench. Ledger side: one community of ``--accounts`` members
+(no floor); each client is a separate process with its own connection (kept for the whole run)
+that makes member gifts: a random member gives 1-60 minutes from their own account to another
+random member, one ``transfer_create`` call each, with a fresh idempotency key, outside any
+transaction (as a web request does). pgbench side: its built-in ``tpcb-like`` script (BEGIN,
+three UPDATEs, a SELECT, an INSERT, END) at scale ``--pgbench-scale``, with the same client
+counts (``-c N -j N``) and duration, against the same server, its default (simple) query
+protocol. The two alternate, ``--rounds`` times per client count, with a CHECKPOINT before each
+measurement. The SQLite figure is one process on a fresh file database with the project's
+settings (WAL, IMMEDIATE transactions, synchronous=NORMAL). The ratio ledger/pgbench at the
+largest client count (8) is printed last.
 """
 
 from __future__ import annotations
@@ -25,7 +30,11 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from coproduce.ledger.models import Account
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -47,6 +56,14 @@ def _recreate_database(url: str, name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _checkpoint(url: str) -> None:
+    """Write out dirty buffers so neither side inherits the other's checkpoint work."""
+    import psycopg
+
+    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
 def _django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduce.settings")
@@ -55,8 +72,9 @@ def _django(url: str) -> None:
     django.setup()
 
 
-def _prepare_ledger() -> tuple[int, list[int]]:
-    """Migrate, then make one community with a coordinator and ACCOUNTS member accounts."""
+def _prepare_ledger(count: int) -> list[int]:
+    """Migrate, then make one community (mutual credit, no floor) with ``count`` members, each
+    with an account. Returns the account ids."""
     from django.core.management import call_command
     from django.db import transaction
 
@@ -72,49 +90,58 @@ def _prepare_ledger() -> tuple[int, list[int]]:
             kind="time_bank",
             default_floor_minutes=None,
         )
-        coordinator = Membership.objects.create(community=community, is_coordinator=True)
-        Profile.objects.create(membership=coordinator, display_name="Coordinator")
         accounts = []
-        for number in range(ACCOUNTS):
+        for number in range(count):
             membership = Membership.objects.create(community=community)
             Profile.objects.create(membership=membership, display_name=f"Member {number}")
             accounts.append(member_account_open(membership=membership).pk)
-    return coordinator.pk, accounts
+    return accounts
 
 
-def _client(
-    coordinator_id: int, account_ids: list[int], seconds: float, start_at: float, out: object
-) -> None:
-    from django.db import connections
+def _load_members(account_ids: list[int]) -> list[Account]:
+    """The member accounts, each with its member (the actor giving from it) and community."""
+    from coproduce.ledger.models import Account as AccountModel
 
-    from coproduce.communities.models import Membership
-    from coproduce.ledger.models import Account, Transfer
+    return list(
+        AccountModel.objects.filter(pk__in=account_ids).select_related("membership__community")
+    )
+
+
+def _give(accounts: list[Account], rng: random.Random) -> None:
+    """One transfer as a member makes it: a gift from their own account to another member."""
+    from coproduce.ledger.models import Transfer
     from coproduce.ledger.services import transfer_create
 
+    debit, credit = rng.sample(accounts, 2)
+    assert debit.membership is not None
+    transfer_create(
+        actor=debit.membership,
+        debit=debit,
+        credit=credit,
+        kind=Transfer.Kind.GIFT,
+        minutes=rng.randint(1, 60),
+        idempotency_key=uuid.uuid4(),
+    )
+
+
+def _client(account_ids: list[int], seconds: float, start_at: float, out: object) -> None:
+    from django.db import connections
+
     connections.close_all()
-    actor = Membership.objects.select_related("community").get(pk=coordinator_id)
-    accounts = list(Account.objects.filter(pk__in=account_ids))
+    accounts = _load_members(account_ids)
     rng = random.Random(os.getpid())
     while time.time() < start_at:
         time.sleep(0.001)
     deadline = start_at + seconds
     done = 0
     while time.time() < deadline:
-        debit, credit = rng.sample(accounts, 2)
-        transfer_create(
-            actor=actor,
-            debit=debit,
-            credit=credit,
-            kind=Transfer.Kind.ADJUSTMENT,
-            minutes=rng.randint(1, 60),
-            idempotency_key=uuid.uuid4(),
-        )
+        _give(accounts, rng)
         done += 1
     connections.close_all()
     out.put(done)  # type: ignore[attr-defined]
 
 
-def ledger_rate(coordinator_id: int, accounts: list[int], clients: int, seconds: float) -> float:
+def ledger_rate(accounts: list[int], clients: int, seconds: float) -> float:
     from django.db import connections
 
     connections.close_all()
@@ -122,7 +149,7 @@ def ledger_rate(coordinator_id: int, accounts: list[int], clients: int, seconds:
     results = context.Queue()
     start_at = time.time() + 1.0
     processes = [
-        context.Process(target=_client, args=(coordinator_id, accounts, seconds, start_at, results))
+        context.Process(target=_client, args=(accounts, seconds, start_at, results))
         for _ in range(clients)
     ]
     for process in processes:
@@ -184,32 +211,18 @@ def pgbench_init(url: str, scale: int) -> None:
     )
 
 
-def sqlite_rate(seconds: float) -> float:
+def sqlite_rate(seconds: float, count: int) -> float:
     """Runs in its own process: Django's settings are fixed once set up."""
-    coordinator_id, accounts = _prepare_ledger()
-    from django.db import connections
-
-    from coproduce.communities.models import Membership
-    from coproduce.ledger.models import Account, Transfer
-    from coproduce.ledger.services import transfer_create
-
-    actor = Membership.objects.select_related("community").get(pk=coordinator_id)
-    rows = list(Account.objects.filter(pk__in=accounts))
+    accounts = _load_members(_prepare_ledger(count))
     rng = random.Random(1)
     done = 0
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
-        debit, credit = rng.sample(rows, 2)
-        transfer_create(
-            actor=actor,
-            debit=debit,
-            credit=credit,
-            kind=Transfer.Kind.ADJUSTMENT,
-            minutes=rng.randint(1, 60),
-            idempotency_key=uuid.uuid4(),
-        )
+        _give(accounts, rng)
         done += 1
     elapsed = time.perf_counter() - start
+    from django.db import connections
+
     connections.close_all()
     return done / elapsed
 
@@ -220,13 +233,17 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8")
     parser.add_argument("--pgbench-scale", type=int, default=10)
     parser.add_argument("--part", choices=["all", "postgres", "sqlite"], default="all")
+    parser.add_argument("--accounts", type=int, default=ACCOUNTS, help="member accounts")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="ledger/pgbench pairs per client count, alternated"
+    )
     options = parser.parse_args()
     counts = [int(c) for c in options.clients.split(",")]
 
     if options.part == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
             _django(f"sqlite:///{folder}/bench.sqlite3")
-            print(f"{sqlite_rate(options.seconds):.0f}")
+            print(f"{sqlite_rate(options.seconds, options.accounts):.0f}")
         return
 
     results: dict[str, float] = {}
@@ -237,23 +254,42 @@ def main() -> None:
         _recreate_database(url, BENCH_DB)
         _recreate_database(url, PGBENCH_DB)
         _django(_with_database(url, BENCH_DB))
-        coordinator_id, accounts = _prepare_ledger()
+        accounts = _prepare_ledger(options.accounts)
         pgbench_init(url, options.pgbench_scale)
+        print(
+            f"ledger: member gifts (transfer_create) among {len(accounts)} member accounts, "
+            f"one process and connection per client; pgbench: -b tpcb-like -s "
+            f"{options.pgbench_scale} -c N -j N; {options.seconds} s each, {options.rounds} "
+            "alternated round(s), CHECKPOINT before each",
+            flush=True,
+        )
         for clients in counts:
-            results[f"ledger_{clients}"] = ledger_rate(
-                coordinator_id, accounts, clients, options.seconds
-            )
-            results[f"pgbench_{clients}"] = pgbench_rate(url, clients, options.seconds)
-            ledger, pgbench = results[f"ledger_{clients}"], results[f"pgbench_{clients}"]
-            print(
-                f"PostgreSQL, {clients} client(s): ledger {ledger:.0f} transfers/s, "
-                f"pgbench tpcb-like {pgbench:.0f} tps",
-                flush=True,
-            )
+            ledger_runs, pgbench_runs = [], []
+            for _round in range(options.rounds):
+                _checkpoint(url)
+                ledger_runs.append(ledger_rate(accounts, clients, options.seconds))
+                _checkpoint(url)
+                pgbench_runs.append(pgbench_rate(url, clients, options.seconds))
+                print(
+                    f"PostgreSQL, {clients} client(s): ledger {ledger_runs[-1]:.0f} transfers/s, "
+                    f"pgbench tpcb-like {pgbench_runs[-1]:.0f} tps",
+                    flush=True,
+                )
+            results[f"ledger_{clients}"] = sum(ledger_runs) / len(ledger_runs)
+            results[f"pgbench_{clients}"] = sum(pgbench_runs) / len(pgbench_runs)
     if options.part == "all":
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         out = subprocess.run(
-            [sys.executable, __file__, "--part", "sqlite", "--seconds", str(options.seconds)],
+            [
+                sys.executable,
+                __file__,
+                "--part",
+                "sqlite",
+                "--seconds",
+                str(options.seconds),
+                "--accounts",
+                str(options.accounts),
+            ],
             capture_output=True,
             text=True,
             check=True,
