@@ -141,7 +141,8 @@ class RecordTransferForm(IdempotentForm):
         max_length=60,
         required=False,
         help_text=_(
-            "Used by the credit rule: the short name of a kind of help, for example “personal-care”."
+            "Used by the credit rule: the short name of a kind of help, "
+            "for example “personal-care”."
         ),
     )
     given_at = forms.DateTimeField(
@@ -212,7 +213,8 @@ class CreditRuleForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
-            "One per line: the short name of a kind of help and its multiplier, like “personal-care: 2”."
+            "One per line: the short name of a kind of help and its multiplier, "
+            "like “personal-care: 2”."
         ),
     )
     stacking = forms.ChoiceField(
