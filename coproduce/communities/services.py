@@ -386,9 +386,7 @@ def community_create(
     community = Community(name=name, slug=slug, kind=kind, **settings_fields)
     community.full_clean()
     community.save()
-    from coproduce.exchanges.services import categories_seed
-
-    categories_seed(community=community)
+    community_setup(community=community)
     if founder is not None:
         _membership_open(
             community=community,
@@ -400,3 +398,14 @@ def community_create(
         )
         Membership.objects.filter(community=community, user=founder).update(is_admin=True)
     return community
+
+
+def community_setup(*, community: Community) -> None:
+    """What every new community starts with: its own ledger accounts, the 1:1 credit rule and
+    the default kinds of help. Idempotent; runs inside the caller's transaction (the service
+    above, or the operators' admin saving a new community)."""
+    from coproduce.exchanges.services import categories_seed
+    from coproduce.ledger.services import community_accounts_open
+
+    community_accounts_open(community=community)
+    categories_seed(community=community)
