@@ -13,7 +13,7 @@ from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.params.functions import Header
 
@@ -238,7 +238,7 @@ def transfer_list(
 
 def _create(
     request: HttpRequest, community: str, payload: TransferIn, key: uuid.UUID, *, hold: bool
-) -> tuple[int, Transfer]:
+) -> Status[Transfer]:
     actor = _actor(request, community)
     record = services.transfer_hold if hold else services.transfer_create
     with _ledger_errors():
@@ -257,7 +257,7 @@ def _create(
             cause_type=payload.cause_type,
             cause_id=payload.cause_id,
         )
-    return 201, transfer
+    return Status(201, transfer)
 
 
 @router.post(
@@ -275,7 +275,7 @@ def transfer_create(
     community: str,
     payload: TransferIn,
     idempotency_key: IdempotencyKey,
-) -> tuple[int, Transfer]:
+) -> Status[Transfer]:
     return _create(request, community, payload, idempotency_key, hold=False)
 
 
@@ -289,7 +289,7 @@ def transfer_hold(
     community: str,
     payload: TransferIn,
     idempotency_key: IdempotencyKey,
-) -> tuple[int, Transfer]:
+) -> Status[Transfer]:
     return _create(request, community, payload, idempotency_key, hold=True)
 
 
@@ -357,7 +357,7 @@ def transfer_reverse(
     transfer_id: int,
     payload: ResolveIn | None = None,
     idempotency_key: OptionalIdempotencyKey = None,
-) -> tuple[int, Transfer]:
+) -> Status[Transfer]:
     actor = _actor(request, community)
     if not permissions.can_reverse(actor):
         raise PermissionDenied
@@ -368,4 +368,4 @@ def transfer_reverse(
             memo=payload.memo if payload else "",
             idempotency_key=idempotency_key,
         )
-    return 201, reversal
+    return Status(201, reversal)
