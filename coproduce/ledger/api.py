@@ -240,11 +240,16 @@ def _create(
     request: HttpRequest, community: str, payload: TransferIn, key: uuid.UUID, *, hold: bool
 ) -> Status[Transfer]:
     actor = _actor(request, community)
+    debit = _account(actor, payload.debit_account)
+    if hold and not permissions.can_transfer_from(actor, debit, payload.kind):
+        # A member's hold on another member's account belongs to an agreed exchange, where the
+        # exchanges app records it; here members may only hold their own credits.
+        raise PermissionDenied
     record = services.transfer_hold if hold else services.transfer_create
     with _ledger_errors():
         transfer = record(
             actor=actor,
-            debit=_account(actor, payload.debit_account),
+            debit=debit,
             credit=_account(actor, payload.credit_account),
             kind=payload.kind,
             minutes=payload.minutes,

@@ -163,3 +163,22 @@ def test_the_openapi_schema_documents_the_ledger(client: Client) -> None:
         "/api/v1/communities/{community}/accounts/{account_id}/statement",
     ):
         assert path in paths
+
+
+def test_a_member_cannot_hold_another_members_credits_through_the_api(
+    community: Community, member: Membership, member_client: Client
+) -> None:
+    """Holding someone else's credits is how an agreed exchange is recorded, in the exchanges
+    app; the bare ledger API would let anyone freeze a neighbour's balance."""
+    neighbour = make_member(community)
+    body = {
+        "debit_account": account_of(neighbour).pk,
+        "credit_account": account_of(member).pk,
+        "kind": "exchange",
+        "minutes_given": 60,
+    }
+    response = post(member_client, BASE.format(slug=community.slug) + "/holds", body, uuid.uuid4())
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
+    assert not Transfer.objects.exists()
+    assert account_of(neighbour).debits_pending == 0
