@@ -238,6 +238,15 @@ class ThankForm(forms.Form):
     )
 
 
+class ConcernResolveForm(forms.Form):
+    text = forms.CharField(
+        label=_("What was done about it"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For the record. Only coordinators see it."),
+    )
+
+
 class ConcernForm(forms.Form):
     prefix = "concern"
 

@@ -313,6 +313,16 @@ class Concern(models.Model):
     )
     text = models.TextField(_("what worries you"), max_length=2000)
     created_at = models.DateTimeField(_("when"), default=now)
+    resolved_at = models.DateTimeField(_("dealt with"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        Membership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dealt with by"),
+    )
+    resolution = models.TextField(_("what was done"), max_length=2000, blank=True)
 
     class Meta:
         verbose_name = _("concern")

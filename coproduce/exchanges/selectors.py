@@ -167,12 +167,24 @@ def exchanges_all(*, actor: Membership, status: str = "") -> QuerySet[Exchange]:
     return exchanges.order_by("-updated_at", "-pk")
 
 
-def concern_list(*, actor: Membership) -> QuerySet[Concern]:
+def concern_list(*, actor: Membership, is_open: bool | None = None) -> QuerySet[Concern]:
+    """Concerns of the community, for coordinators: all, or only those still open
+    (``is_open=True``) or already dealt with (``is_open=False``)."""
     if not permissions.can_see_concerns(actor):
         raise Http404
-    return Concern.objects.select_related(
-        "exchange", "raised_by__profile", "operator__profile"
+    concerns = Concern.objects.select_related(
+        "exchange", "raised_by__profile", "operator__profile", "resolved_by__profile"
     ).filter(community_id=actor.community_id)
+    if is_open is not None:
+        concerns = concerns.filter(resolved_at__isnull=is_open)
+    return concerns
+
+
+def concern_get(*, actor: Membership, pk: int) -> Concern:
+    concern = concern_list(actor=actor).filter(pk=pk).first()
+    if concern is None:
+        raise Http404
+    return concern
 
 
 def members_to_choose(*, actor: Membership) -> QuerySet[Membership]:

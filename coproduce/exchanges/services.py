@@ -662,6 +662,21 @@ def exchange_concern_raise(
 
 
 @transaction.atomic(durable=True)
+def concern_resolve(*, actor: Membership, concern: Concern, resolution: str) -> Concern:
+    """A coordinator says what was done about a concern; it then leaves the open list. Once."""
+    if not permissions.can_see_concerns(actor) or concern.community_id != actor.community_id:
+        raise PermissionDenied
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    if concern.resolved_at is not None:
+        raise ValidationError(_("This concern has already been dealt with."))
+    concern.resolution = _message_check(resolution, required=True)
+    concern.resolved_at = timezone.now()
+    concern.resolved_by = actor
+    concern.save(update_fields=["resolution", "resolved_at", "resolved_by"])
+    return concern
+
+
+@transaction.atomic(durable=True)
 def exchange_group_record(
     *,
     actor: Membership,

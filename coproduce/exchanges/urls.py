@@ -22,6 +22,7 @@ urlpatterns = [
     path("exchanges/<int:pk>/cancel/", views.exchange_cancel, name="exchange_cancel"),
     path("exchanges/<int:pk>/thank/", views.exchange_thank, name="exchange_thank"),
     path("exchanges/<int:pk>/concern/", views.exchange_concern, name="exchange_concern"),
+    path("concerns/<int:pk>/dealt-with/", views.concern_resolve, name="concern_resolve"),
     path("coordinator/", views.coordinator, name="coordinator"),
     path("coordinator/record/", views.assisted_record, name="assisted_record"),
     path("coordinator/group/", views.group_record, name="group_record"),

@@ -26,6 +26,7 @@ from coproduce.exchanges.forms import (
     AssistedRecordForm,
     CancelForm,
     ConcernForm,
+    ConcernResolveForm,
     GroupRecordForm,
     ListingForm,
     MessageForm,
@@ -619,6 +620,30 @@ def coordinator(request: HttpRequest, community: str) -> HttpResponse:
             "page": page,
             "status": status,
             "statuses": Exchange.Status.choices,
-            "concerns": list(selectors.concern_list(actor=actor)[:20]),
+            "concerns": [
+                (concern, ConcernResolveForm(prefix=f"concern-{concern.pk}"))
+                for concern in selectors.concern_list(actor=actor, is_open=True)[:20]
+            ],
+            "concerns_dealt_with": selectors.concern_list(actor=actor, is_open=False)[:10],
         },
     )
+
+
+@login_required
+@require_POST
+def concern_resolve(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    actor = _coordinating(request, community)
+    concern = selectors.concern_get(actor=actor, pk=pk)
+    form = ConcernResolveForm(request.POST, prefix=f"concern-{concern.pk}")
+    if form.is_valid():
+        try:
+            services.concern_resolve(
+                actor=actor, concern=concern, resolution=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Thank you. The concern is marked as dealt with."))
+    else:
+        messages.error(request, _("Please write what was done about the concern."))
+    return redirect("exchanges:coordinator", community=actor.community.slug)
