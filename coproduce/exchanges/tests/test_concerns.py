@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from coproduce.exchanges import selectors, services
 from coproduce.exchanges.models import Concern
-from coproduce.exchanges.tests.factories import make_community, make_exchange, make_member
+from coproduce.exchanges.tests.factories import make_exchange, make_member
 
 pytestmark = pytest.mark.django_db
 
