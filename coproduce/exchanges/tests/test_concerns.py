@@ -25,9 +25,7 @@ def raised(coordinator):
     )
 
 
-def test_a_coordinator_marks_a_concern_dealt_with_and_it_leaves_the_open_list(
-    raised, coordinator
-):
+def test_a_coordinator_marks_a_concern_dealt_with_and_it_leaves_the_open_list(raised, coordinator):
     services.concern_resolve(actor=coordinator, concern=raised, resolution="Spoke to both.")
     assert list(selectors.concern_list(actor=coordinator, is_open=True)) == []
     done = selectors.concern_list(actor=coordinator, is_open=False).get()
