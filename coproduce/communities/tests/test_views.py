@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from coproduce.communities.models import Membership, Organisation
 from coproduce.communities.tests.factories import (
@@ -39,7 +40,7 @@ def test_home_remembers_the_last_community_used(member):
 def test_community_home_greets_the_member(member_client, member):
     response = member_client.get(f"/c/{member.community.slug}/")
     assert response.status_code == 200
-    assert member.profile.display_name in response.content.decode()
+    assert escape(member.profile.display_name) in response.content.decode()
 
 
 def test_a_member_of_another_community_gets_404(member_client):
@@ -162,7 +163,7 @@ def test_coordinator_registers_a_member_without_a_login(coordinator_client, comm
 def test_join_requests_are_approved_from_the_list(coordinator_client, community):
     pending = MembershipFactory(community=community, status=Membership.Status.PENDING)
     page = coordinator_client.get(f"/c/{community.slug}/requests/").content.decode()
-    assert pending.profile.display_name in page
+    assert escape(pending.profile.display_name) in page
     response = coordinator_client.post(
         f"/c/{community.slug}/requests/{pending.pk}/", {"decision": "approve"}
     )

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from coproduce.communities.models import Community, Membership
 from coproduce.ledger import services
@@ -117,7 +118,7 @@ def test_coordinators_see_every_account(
 ) -> None:
     page = coordinator_client.get(url("coordinator", community))
     assert page.status_code == 200
-    assert str(member) in page.content.decode()
+    assert escape(str(member)) in page.content.decode()
     assert "Community pot" in page.content.decode()
 
 
