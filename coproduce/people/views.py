@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
@@ -75,6 +76,7 @@ def operators_sign_in(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@never_cache  # the page shows a new token once: no browser or proxy may keep a copy
 def api_token_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = ApiTokenForm(request.POST or None)
