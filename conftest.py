@@ -80,10 +80,8 @@ def member_client(member) -> Client:
 
 @pytest.fixture
 def coordinator_client(coordinator, settings) -> Client:
-    """A coordinator who has set up a second factor, as the platform requires."""
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    """A coordinator signed in as the platform requires: password, then their authenticator
+    app's code (a `force_login` session has not passed the second step, and is signed out)."""
+    from coproduce.people.tests.sign_in import sign_in_with_second_factor
 
-    TOTP.activate(coordinator.user, generate_totp_secret())
-    client = Client()
-    client.force_login(coordinator.user)
-    return client
+    return sign_in_with_second_factor(coordinator.user)

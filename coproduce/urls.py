@@ -19,5 +19,7 @@ urlpatterns = [
     path("notifications/", include("coproduce.notifications.urls_public")),
     path("i18n/setlang/", people_views.language_set, name="set_language"),
     path("api/v1/", api.urls),
+    # Before the admin's own: its sign-in form would skip the second step and the rate limits.
+    path("operators/login/", people_views.operators_sign_in, name="operators_sign_in"),
     path("operators/", admin.site.urls),
 ]

@@ -201,19 +201,24 @@ def outsiders(db):
     """Fresh clients for each request: a walk that POSTs to "sign out" or "turn off the second
     factor" must not leave the next request anonymous and so prove nothing."""
     from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from coproduce.people.tests.sign_in import same_sign_in_elsewhere, sign_in_with_second_factor
 
     beta = CommunityFactory(name="Beta", slug="beta")
     boss = CoordinatorFactory(community=beta, is_admin=True)
     member = MembershipFactory(community=beta)
     token = api_token_create(user=member.user, name="beta token").raw
 
+    boss_signed_in: list[Client] = []
+
     def coordinator() -> Client:
-        if not Authenticator.objects.filter(user=boss.user, type=Authenticator.Type.TOTP).exists():
-            TOTP.activate(boss.user, generate_totp_secret())
-        client = Client()
-        client.force_login(boss.user)
-        return client
+        """A copy of one real sign-in (with the second step); again if the walk turned it off."""
+        if not (
+            boss_signed_in
+            and Authenticator.objects.filter(user=boss.user, type=Authenticator.Type.TOTP).exists()
+        ):
+            boss_signed_in[:] = [sign_in_with_second_factor(boss.user)]
+        return same_sign_in_elsewhere(boss_signed_in[0])
 
     def token_holder() -> Client:
         return Client(headers={"authorization": f"Bearer {token}"})
@@ -290,12 +295,10 @@ def test_the_walk_reaches_every_community_page(victim):
 
 def test_insiders_do_see_the_marked_data(victim):
     """Proves the marker check can fail: alpha's own coordinator sees alpha's data."""
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from coproduce.people.tests.sign_in import sign_in_with_second_factor
 
     coordinator = Membership.objects.get(community=victim, profile__display_name=f"Coord {MARKER}")
-    TOTP.activate(coordinator.user, generate_totp_secret())
-    client = Client()
-    client.force_login(coordinator.user)
+    client = sign_in_with_second_factor(coordinator.user)
     response = client.get(f"/c/{victim.slug}/members/")
     assert response.status_code == 200
     assert MARKER.encode() in response.content

@@ -1,4 +1,9 @@
-"""API authentication: a personal token in `Authorization: Bearer …`, or the signed-in session."""
+"""API authentication: a personal token in `Authorization: Bearer …`, or the signed-in session.
+
+A coordinator's or administrator's session counts only once it passed the second factor. A
+personal token stands on its own (no session, so no second step to check): a staff member's
+token works once they have set up a second factor.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ from ninja.security import APIKeyCookie, HttpBearer
 from coproduce.api.errors import ApiError
 from coproduce.api.selectors import user_for_token
 from coproduce.communities.selectors import user_has_staff_role
-from coproduce.people.middleware import user_has_second_factor
+from coproduce.people.middleware import second_factor_refusal
+from coproduce.people.permissions import staff_second_factor_needed, user_has_second_factor
 
 
 def _refuse_staff_without_second_factor(user: Any) -> None:
@@ -48,6 +54,9 @@ class SessionAuth(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            return user
-        return None
+        if user is None or not user.is_authenticated:
+            return None
+        needed = staff_second_factor_needed(request, user)
+        if needed is not None:
+            raise ApiError(403, "second_factor_required", second_factor_refusal(needed))
+        return user

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from coproduce.communities.models import Membership, Organisation
@@ -155,6 +156,7 @@ def statement(request: HttpRequest, community: str) -> HttpResponse:
 
 
 @login_required
+@never_cache  # a statement is personal: no browser or proxy may keep a copy of the file
 def statement_csv(request: HttpRequest, community: str) -> HttpResponse:
     actor = _acting(request, community)
     account = selectors.my_account(actor=actor)
@@ -177,6 +179,7 @@ def account_statement(request: HttpRequest, community: str, pk: int) -> HttpResp
 
 
 @login_required
+@never_cache
 def account_statement_csv(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     actor = _acting(request, community)
     account = selectors.account_get(actor=actor, pk=pk)

@@ -1,15 +1,22 @@
-"""The account area: language, my communities, personal API tokens."""
+"""The account area: language, my communities, personal API tokens; the operators' sign-in."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
@@ -54,7 +61,22 @@ class ApiTokenForm(forms.Form):
     )
 
 
+def operators_sign_in(request: HttpRequest) -> HttpResponse:
+    """The operators' admin has no sign-in form of its own. Everyone signs in through allauth's,
+    which asks coordinators and operators for their second step and limits failed attempts."""
+    if request.user.is_authenticated:
+        # The admin sends here someone signed in who is not an operator.
+        raise PermissionDenied
+    next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("admin:index")
+    return redirect(f"{reverse('account_login')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")
+
+
 @login_required
+@never_cache  # the page shows a new token once: no browser or proxy may keep a copy
 def api_token_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = ApiTokenForm(request.POST or None)

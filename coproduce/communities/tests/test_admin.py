@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 
 from coproduce.communities.models import Community
 from coproduce.communities.tests.factories import MembershipFactory, UserFactory
 from coproduce.exchanges.models import Category
 from coproduce.ledger.models import Account
+from coproduce.people.tests.sign_in import sign_in_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def operator_client() -> Client:
-    operator = UserFactory(is_staff=True, is_superuser=True)
-    TOTP.activate(operator, generate_totp_secret())
-    client = Client()
-    client.force_login(operator)
-    return client
+    return sign_in_with_second_factor(UserFactory(is_staff=True, is_superuser=True))
 
 
 def test_a_community_made_in_the_admin_is_ready_to_use(operator_client):

@@ -44,9 +44,9 @@ def bob(town):
 
 def client_for(member, *, second_factor=False):
     if second_factor:
-        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+        from coproduce.people.tests.sign_in import sign_in_with_second_factor
 
-        TOTP.activate(member.user, generate_totp_secret())
+        return sign_in_with_second_factor(member.user)
     client = Client()
     client.force_login(member.user)
     return client

@@ -58,9 +58,9 @@ def signed_in(membership: Membership, *, second_factor: bool = False) -> Client:
     """A browser client signed in as the member (coordinators need a second factor)."""
     assert membership.user is not None
     if second_factor:
-        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+        from coproduce.people.tests.sign_in import sign_in_with_second_factor
 
-        TOTP.activate(membership.user, generate_totp_secret())
+        return sign_in_with_second_factor(membership.user)
     client = Client()
     client.force_login(membership.user)
     return client

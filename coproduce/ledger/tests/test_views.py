@@ -56,6 +56,19 @@ def test_the_statement_exports_as_csv(
     assert "'=SUM(A1)" in body and "\u22121:30" in body and ",-90,-90," in body
 
 
+def test_statement_files_are_never_stored(
+    community: Community, member: Membership, coordinator: Membership, member_client: Client
+) -> None:
+    """A browser's cache or a proxy must keep no copy of someone's statement."""
+    coordinator_client = signed_in(coordinator, second_factor=True)
+    for response in (
+        member_client.get(url("statement_csv", community)),
+        coordinator_client.get(url("account_statement_csv", community, pk=account_of(member).pk)),
+    ):
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
+
+
 def test_balance_as_of_a_date_is_shown(
     community: Community, member: Membership, member_client: Client
 ) -> None:

@@ -114,12 +114,10 @@ def test_a_member_may_not_open_another_members_choices(community, member_client)
 
 
 def test_another_communitys_people_get_404(member):
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from coproduce.people.tests.sign_in import sign_in_with_second_factor
 
     outsider = CoordinatorFactory()
-    TOTP.activate(outsider.user, generate_totp_secret())
-    client = Client()
-    client.force_login(outsider.user)
+    client = sign_in_with_second_factor(outsider.user)
     community = member.community
     assert client.get(preferences_url(outsider.community)).status_code == 200
     assert client.get(preferences_url(community)).status_code == 404

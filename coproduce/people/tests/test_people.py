@@ -68,6 +68,27 @@ def test_api_token_is_shown_once_and_can_be_stopped():
     assert api.get("/api/v1/communities").status_code == 401
 
 
+def test_the_token_page_is_never_stored():
+    """The new token is shown once: neither the browser's cache nor a proxy may keep it."""
+    client = Client()
+    client.force_login(UserFactory())
+    for response in (
+        client.post("/account/tokens/", {"name": "Surgery spreadsheet"}),
+        client.get("/account/tokens/"),
+    ):
+        assert "no-store" in response["Cache-Control"]
+
+
+def test_the_language_cookie_stays_on_this_site_and_away_from_scripts(settings):
+    response = Client().post("/i18n/setlang/", {"language": "cy", "next": "/"})
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "cy"
+    assert cookie["samesite"] == "Lax"
+    assert cookie["httponly"] is True
+    # Over HTTPS only whenever the session cookie is (always, unless DEBUG or the demo).
+    assert bool(cookie["secure"]) is settings.SESSION_COOKIE_SECURE
+
+
 def test_an_empty_token_name_is_refused():
     user = UserFactory()
     client = Client()
