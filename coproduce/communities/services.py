@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coproduce.communities import permissions
+from coproduce.communities import hooks, permissions
 from coproduce.communities.models import Community, Invitation, Membership, Organisation
 from coproduce.people.models import Profile, User
 
@@ -56,12 +56,10 @@ def _membership_open(
 
 
 def _on_membership_activated(membership: Membership) -> None:
-    """Everything an active member is given: for now, their time-credit account."""
+    """Everything an active member is given, by the apps above (their time-credit account)."""
     if membership.status != Membership.Status.ACTIVE:
         return
-    from coproduce.ledger.services import member_account_open
-
-    member_account_open(membership=membership)
+    hooks.membership_activated.run(membership)
 
 
 def _existing(community: Community, user: User) -> Membership | None:
@@ -401,11 +399,7 @@ def community_create(
 
 
 def community_setup(*, community: Community) -> None:
-    """What every new community starts with: its own ledger accounts, the 1:1 credit rule and
-    the default kinds of help. Idempotent; runs inside the caller's transaction (the service
-    above, or the operators' admin saving a new community)."""
-    from coproduce.exchanges.services import categories_seed
-    from coproduce.ledger.services import community_accounts_open
-
-    community_accounts_open(community=community)
-    categories_seed(community=community)
+    """What every new community starts with, from the apps above: its own ledger accounts, the
+    1:1 credit rule and the default kinds of help. Idempotent; runs inside the caller's
+    transaction (the service above, the operators' admin saving a new community, the demo)."""
+    hooks.community_created.run(community)
