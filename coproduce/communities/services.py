@@ -265,15 +265,15 @@ def _coarse(value: object) -> Decimal | None:
 
 
 def _profile_assets_check(profile: Profile) -> None:
-    from coproduce.exchanges.models import Category
     from coproduce.people.models import AVAILABILITY_SLOTS, PROFILE_VISIBILITY_DEFAULTS, Visibility
 
     errors: dict[str, str] = {}
-    known = set(
-        Category.objects.filter(community_id=profile.membership.community_id).values_list(
-            "slug", flat=True
+    known = {
+        kind.slug
+        for kind in hooks.community_kinds_of_help(
+            profile.membership.community_id, in_use_only=False
         )
-    )
+    }
     for field in ("gives_categories", "needs_categories"):
         value = getattr(profile, field)
         if not isinstance(value, list) or not set(value) <= known:

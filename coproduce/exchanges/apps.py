@@ -19,3 +19,5 @@ class ExchangesConfig(AppConfig):
         )
         communities.community_created.register(receivers.categories_seed)
         communities.demo_community_built.register(receivers.demo_community_built)
+        communities.kinds_of_help.register(receivers.kinds_of_help)
+        communities.member_home.register(receivers.member_home)

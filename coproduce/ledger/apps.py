@@ -19,3 +19,4 @@ class LedgerConfig(AppConfig):
         communities.community_created.register(receivers.community_accounts_open)
         communities.membership_activated.register(receivers.member_account_open)
         communities.demo_community_built.register(receivers.demo_community_built)
+        communities.member_home.register(receivers.member_home)
