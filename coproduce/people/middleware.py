@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from coproduce.communities.selectors import user_has_staff_role
+from coproduce.people.hooks import user_has_staff_role
 
 # The language a signed-in person chose, kept in their session (set at sign-in from User.language).
 LANGUAGE_SESSION_KEY = "coproduce_language"
