@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.core.exceptions import ImproperlyConfigured
+
 from coproduce.hooks import Hook
 from coproduce.people.models import User
 
@@ -20,4 +22,8 @@ page's context (communities: ``memberships``)."""
 
 
 def user_has_staff_role(user_id: int) -> bool:
-    return any(staff_role.run(user_id))
+    answers = staff_role.run(user_id)
+    if not answers:
+        # Fail closed: "nobody said staff" must never let a coordinator skip the second factor.
+        raise ImproperlyConfigured("No installed app answers people.hooks.staff_role.")
+    return any(answers)
