@@ -11,6 +11,7 @@ urlpatterns = [
     path("", community_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("coproduce.people.urls")),
+    path("account/tokens/", include("coproduce.api.urls")),
     path("communities/", include("coproduce.communities.urls_public")),
     path("c/<slug:community>/", include("coproduce.communities.urls")),
     path("c/<slug:community>/credits/", include("coproduce.ledger.urls")),

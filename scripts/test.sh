@@ -27,6 +27,9 @@ step "ruff"
 step "mypy"
 .venv/bin/mypy coproduce
 
+step "Apps import only downward (import-linter contracts in pyproject.toml)"
+.venv/bin/lint-imports
+
 step "Migrations are up to date"
 .venv/bin/python manage.py makemigrations --check --dry-run
 

@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest
 
-from coproduce.communities import services
+from coproduce.communities import hooks, services
 from coproduce.communities.models import Community, Invitation, Membership, Organisation
 from coproduce.people.models import Profile
 
@@ -69,9 +69,7 @@ class MembershipAdmin(admin.ModelAdmin):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             if obj.is_active:
-                from coproduce.ledger.services import member_account_open
-
-                member_account_open(membership=obj)
+                hooks.membership_activated.run(obj)
 
 
 @admin.register(Invitation)

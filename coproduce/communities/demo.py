@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
+from coproduce.communities import hooks, services
 from coproduce.communities.models import Community, Membership, Organisation
 from coproduce.people.models import Profile, User
 
@@ -210,8 +211,6 @@ def _demo_user(email: str, name: str) -> User:
 @transaction.atomic
 def demo_build() -> DemoResult:
     """Create the demo communities once; running it again only lists the logins."""
-    from coproduce.ledger.services import member_account_open
-
     result = DemoResult()
     result.created = not Community.objects.filter(slug=COMMUNITIES[0].slug).exists()
     for spec in COMMUNITIES:
@@ -227,6 +226,8 @@ def demo_build() -> DemoResult:
                 "default_floor_minutes": spec.default_floor_minutes,
             },
         )
+        if _created:
+            services.community_setup(community=community)
         organisations = {}
         for name, kind, description in spec.organisations:
             organisations[name], _ = Organisation.objects.get_or_create(
@@ -263,7 +264,7 @@ def demo_build() -> DemoResult:
                     phone=person.phone,
                     accessibility_needs=person.needs,
                 )
-                member_account_open(membership=membership)
+                hooks.membership_activated.run(membership)
             memberships[person.key] = membership
             if user is not None:
                 result.logins.append(
@@ -277,14 +278,14 @@ def demo_build() -> DemoResult:
 def demo_extend(
     community: Community, memberships: dict[str, Membership], organisations: dict[str, Organisation]
 ) -> None:
-    """What other apps add to a new demo community (a year of time credits, ...).
+    """What other apps add to a new demo community (a year of time credits, ...), through the
+    ``demo_community_built`` hook they register.
 
     tests/test_tenancy.py calls this too, so whatever a later app adds here is walked as
     another community's data.
     """
-    from coproduce.ledger.demo import ledger_demo_build
-
-    ledger_demo_build(community=community, memberships=memberships, organisations=organisations)
-    from coproduce.exchanges.demo import exchanges_demo_build
-
-    exchanges_demo_build(community=community, memberships=memberships, organisations=organisations)
+    hooks.demo_community_built.run(
+        hooks.DemoCommunityBuilt(
+            community=community, memberships=memberships, organisations=organisations
+        )
+    )

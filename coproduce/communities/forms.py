@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coproduce.communities.hooks import community_kinds_of_help
 from coproduce.communities.models import Invitation, Membership, Organisation
 from coproduce.people.models import AVAILABILITY_CHOICES, Profile, Visibility
 
@@ -84,13 +85,9 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from coproduce.exchanges.models import Category
-
         categories = [
-            (category.slug, category.label)
-            for category in Category.objects.filter(
-                community_id=self.instance.membership.community_id, is_active=True
-            )
+            (kind.slug, kind.label)
+            for kind in community_kinds_of_help(self.instance.membership.community_id)
         ]
         for name in ("gives_categories", "needs_categories"):
             field = self.fields[name]

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coproduce.communities import permissions
+from coproduce.communities import hooks, permissions
 from coproduce.communities.models import Community, Invitation, Membership, Organisation
 from coproduce.people.models import Profile, User
 
@@ -56,12 +56,10 @@ def _membership_open(
 
 
 def _on_membership_activated(membership: Membership) -> None:
-    """Everything an active member is given: for now, their time-credit account."""
+    """Everything an active member is given, by the apps above (their time-credit account)."""
     if membership.status != Membership.Status.ACTIVE:
         return
-    from coproduce.ledger.services import member_account_open
-
-    member_account_open(membership=membership)
+    hooks.membership_activated.run(membership)
 
 
 def _existing(community: Community, user: User) -> Membership | None:
@@ -267,15 +265,15 @@ def _coarse(value: object) -> Decimal | None:
 
 
 def _profile_assets_check(profile: Profile) -> None:
-    from coproduce.exchanges.models import Category
     from coproduce.people.models import AVAILABILITY_SLOTS, PROFILE_VISIBILITY_DEFAULTS, Visibility
 
     errors: dict[str, str] = {}
-    known = set(
-        Category.objects.filter(community_id=profile.membership.community_id).values_list(
-            "slug", flat=True
+    known = {
+        kind.slug
+        for kind in hooks.community_kinds_of_help(
+            profile.membership.community_id, in_use_only=False
         )
-    )
+    }
     for field in ("gives_categories", "needs_categories"):
         value = getattr(profile, field)
         if not isinstance(value, list) or not set(value) <= known:
@@ -401,11 +399,7 @@ def community_create(
 
 
 def community_setup(*, community: Community) -> None:
-    """What every new community starts with: its own ledger accounts, the 1:1 credit rule and
-    the default kinds of help. Idempotent; runs inside the caller's transaction (the service
-    above, or the operators' admin saving a new community)."""
-    from coproduce.exchanges.services import categories_seed
-    from coproduce.ledger.services import community_accounts_open
-
-    community_accounts_open(community=community)
-    categories_seed(community=community)
+    """What every new community starts with, from the apps above: its own ledger accounts, the
+    1:1 credit rule and the default kinds of help. Idempotent; runs inside the caller's
+    transaction (the service above, the operators' admin saving a new community, the demo)."""
+    hooks.community_created.run(community)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from coproduce.communities import permissions, selectors, services
+from coproduce.communities import hooks, permissions, selectors, services
 from coproduce.communities.forms import (
     InvitationForm,
     JoinRequestForm,
@@ -117,12 +117,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def community_home(request: HttpRequest, community: str) -> HttpResponse:
-    """The member's home: balance, hours to confirm, exchanges, listings for them, ideas."""
-    from coproduce.exchanges import selectors as exchanges
-    from coproduce.ledger.models import Account
-
+    """The member's home: balance, hours to confirm, exchanges, listings for them, ideas (the
+    apps above add theirs through the ``member_home`` hook)."""
     actor = acting_membership(request, community)
-    account = Account.objects.filter(kind=Account.Kind.MEMBER, membership=actor).first()
     context = {
         "actor": actor,
         "community": actor.community,
@@ -132,13 +129,10 @@ def community_home(request: HttpRequest, community: str) -> HttpResponse:
             if permissions.can_manage_members(actor)
             else 0
         ),
-        "account": account,
-        "to_confirm": list(exchanges.exchanges_to_confirm(actor=actor)[:10]),
-        "my_exchanges": list(exchanges.exchanges_of(actor=actor).exclude(status="cancelled")[:5]),
-        "for_me": exchanges.listings_for_me(actor=actor),
-        "suggestions": exchanges.offer_suggestions(actor=actor),
         "has_assets": bool(actor.profile.gives_categories or actor.profile.gives_tags),
     }
+    for part in hooks.member_home.run(actor):
+        context.update(part)
     return render(request, "communities/home.html", context)
 
 
@@ -198,10 +192,9 @@ def member_list(request: HttpRequest, community: str) -> HttpResponse:
 
 def _profile_labels(actor: Membership, member: Membership) -> dict[str, list[str]]:
     """The profile's category slugs and free times, as words for the page."""
-    from coproduce.exchanges.selectors import category_list
     from coproduce.people.models import AVAILABILITY_CHOICES
 
-    names = {category.slug: category.label for category in category_list(actor=actor)}
+    names = {kind.slug: kind.label for kind in hooks.community_kinds_of_help(actor.community_id)}
     slots = dict(AVAILABILITY_CHOICES)
     profile = member.profile
     return {

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from coproduce.communities import services as community_services
 from coproduce.communities.models import Community, Membership, Organisation
 from coproduce.exchanges import services
 from coproduce.exchanges.models import Category, Exchange, ExchangeEvent, Listing
@@ -127,15 +128,20 @@ def _profiles(demo: _Demo) -> None:
         member = demo.people.get(key)
         if member is None:
             continue
-        profile = member.profile
-        profile.gives_categories = [slug for slug in gives if slug in demo.categories]
-        profile.needs_categories = [slug for slug in needs if slug in demo.categories]
-        profile.gives_tags = tags
-        profile.neighbourhood = place
-        profile.approx_latitude, profile.approx_longitude = lat, lon
-        profile.availability = ["mon-morning", "wed-afternoon", "sat-morning"]
-        profile.good_life = "Seeing friends every week and being useful."
-        profile.save()
+        # The member's cached profile is what listing_create reads their tags from.
+        member.profile = demo.call(
+            community_services.profile_update,
+            actor=member if member.has_login else (demo.coordinator or member),
+            member=member,
+            gives_categories=[slug for slug in gives if slug in demo.categories],
+            needs_categories=[slug for slug in needs if slug in demo.categories],
+            gives_tags=tags,
+            neighbourhood=place,
+            approx_latitude=lat,
+            approx_longitude=lon,
+            availability=["mon-morning", "wed-afternoon", "sat-morning"],
+            good_life="Seeing friends every week and being useful.",
+        )
 
 
 def _listings(demo: _Demo) -> dict[str, Listing]:

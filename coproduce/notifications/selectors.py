@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
+
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from coproduce.communities.models import Membership
 from coproduce.notifications.models import Notification, NotificationPreference, Topic
 from coproduce.notifications.tokens import unsubscribe_token_read
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 RECENT_NOTIFICATIONS = 20
 
@@ -49,3 +55,27 @@ def unsubscribe_target(*, token: str) -> tuple[Membership, Topic]:
 
 def notification_exists(*, notification_id: int) -> bool:
     return Notification.objects.filter(pk=notification_id).exists()
+
+
+class LastDigest(TypedDict):
+    last_digest_at: datetime | None
+
+
+def digest_recipients() -> QuerySet[WithAnnotations[Membership, LastDigest]]:
+    """Active members with a login who want the weekly digest, oldest first, each annotated with
+    ``last_digest_at`` (None before their first). Members without a login are left out: a
+    weekly list is not something a coordinator reads out."""
+    last_digest = (
+        Notification.objects.filter(membership_id=OuterRef("pk"), topic=Topic.DIGEST)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    return (
+        Membership.objects.filter(
+            status=Membership.Status.ACTIVE, user__isnull=False, user__is_active=True
+        )
+        .exclude(notification_preference__wants_digest=False)
+        .select_related("community", "user", "profile")
+        .annotate(last_digest_at=Subquery(last_digest))
+        .order_by("pk")
+    )

@@ -10,16 +10,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.template import Context, Engine
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from coproduce.communities.models import Membership
 from coproduce.notifications import permissions
@@ -35,11 +33,6 @@ from coproduce.notifications.tokens import unsubscribe_token_make
 
 LAYOUT_TEMPLATE = "notifications/email/layout.txt"
 SUBJECT_MAX_LENGTH = 200
-DIGEST_EVERY = timedelta(days=7)
-# Hours recorded this long ago and still unconfirmed get one reminder to the other side.
-UNCONFIRMED_REMIND_AFTER = timedelta(days=2)
-# Listings that close within this time get one reminder to their owner.
-EXPIRING_WITHIN = timedelta(days=3)
 
 
 # --- Helpers other apps may use in their email templates ---------------------------------------
@@ -80,7 +73,8 @@ def notification_send(
     subject: str,
     template: str,
     context: dict[str, object],
-) -> None:
+    key: str = "",
+) -> Notification | None:
     """Tell a member something by email, once the caller's transaction commits.
 
     Call it inside your own transaction (it opens none). ``topic`` is one of ``Topic``; the
@@ -97,9 +91,17 @@ def notification_send(
 
     Members without a login (or without an email address) are not emailed; the notification is
     still recorded so that their coordinator can see it and pass it on.
+
+    A non-empty ``key`` sends that notification at most once (a reminder run every day). Returns
+    the notification, or None when nothing was recorded (turned off, inactive, already sent).
     """
-    _notification_send(
-        membership=membership, topic=topic, subject=subject, template=template, context=context
+    return _notification_send(
+        membership=membership,
+        topic=topic,
+        subject=subject,
+        template=template,
+        context=context,
+        key=key,
     )
 
 
@@ -219,16 +221,6 @@ def _text_render(name: str, context: dict[str, object]) -> str:
     return Engine.get_default().get_template(name).render(Context(context, autoescape=False))
 
 
-def notification_delivered(*, notification_id: int, is_sent: bool) -> None:
-    """The task worker's report on one email."""
-    if is_sent:
-        Notification.objects.filter(pk=notification_id).update(
-            status=Notification.Status.SENT, sent_at=timezone.now()
-        )
-    else:
-        Notification.objects.filter(pk=notification_id).update(status=Notification.Status.FAILED)
-
-
 # --- Choices ------------------------------------------------------------------------------------
 
 
@@ -270,105 +262,3 @@ def _preference_locked(member: Membership) -> NotificationPreference:
         membership=member, defaults={"community_id": member.community_id}
     )
     return preference
-
-
-# --- Scheduled: the weekly digest and the daily reminders ---------------------------------------
-
-
-def digests_send(*, now: datetime) -> int:
-    """Email every member who wants the digest the new listings matching their interests.
-
-    "New" means since their last digest, and never more than a week back, so running the
-    command twice in a week sends nothing twice. Members without a login are left out: a weekly
-    list is not something a coordinator reads out. Returns how many members were emailed.
-    """
-    # exchanges calls notification_send, so import it here, not at the top.
-    from coproduce.exchanges.selectors import listings_matching_interests
-
-    week_ago = now - DIGEST_EVERY
-    last_digest = (
-        Notification.objects.filter(membership_id=OuterRef("pk"), topic=Topic.DIGEST)
-        .order_by("-created_at")
-        .values("created_at")[:1]
-    )
-    recipients = (
-        Membership.objects.filter(
-            status=Membership.Status.ACTIVE, user__isnull=False, user__is_active=True
-        )
-        .exclude(notification_preference__wants_digest=False)
-        .select_related("community", "user", "profile")
-        .annotate(last_digest_at=Subquery(last_digest))
-        .order_by("pk")
-    )
-    sent = 0
-    for membership in recipients.iterator(chunk_size=500):
-        since = max(week_ago, membership.last_digest_at or week_ago)
-        listings = list(listings_matching_interests(membership=membership, since=since))
-        if not listings:
-            continue
-        with transaction.atomic(durable=True):
-            notification = _notification_send(
-                membership=membership,
-                topic=Topic.DIGEST,
-                subject=gettext_noop("New offers and requests in %(community_name)s"),
-                template="notifications/email/digest.txt",
-                context={"listings": listings, "community_name": membership.community.name},
-            )
-        sent += notification is not None
-    return sent
-
-
-def reminders_send(*, now: datetime) -> dict[str, int]:
-    """Confirm the hours that are due; remind about the rest and about listings closing soon.
-
-    Each reminder goes to a member once (the notification's key), so the command can run every
-    day, or every hour.
-    """
-    from coproduce.exchanges.selectors import (
-        exchange_confirmer,
-        exchanges_awaiting_confirmation,
-        listings_expiring,
-    )
-    from coproduce.exchanges.services import exchange_auto_confirm_due, listing_renewal_reminded
-
-    # Confirm first, so nobody is reminded about hours that were just confirmed.
-    confirmed = exchange_auto_confirm_due(now=now)
-    unconfirmed = 0
-    for exchange in exchanges_awaiting_confirmation(older_than=UNCONFIRMED_REMIND_AFTER):
-        confirmer = exchange_confirmer(exchange=exchange)
-        recorder = exchange.other_side(confirmer)
-        confirm_by = None
-        if exchange.recorded_at is not None and exchange.community.exchange_auto_confirm_days:
-            confirm_by = exchange.recorded_at + timedelta(
-                days=exchange.community.exchange_auto_confirm_days
-            )
-        with transaction.atomic(durable=True):
-            notification = _notification_send(
-                membership=confirmer,
-                topic=Topic.REMINDERS,
-                subject=gettext_noop("Please check the hours for “%(title)s”"),
-                template="notifications/email/reminder_unconfirmed.txt",
-                context={
-                    "title": exchange.title,
-                    "exchange": exchange,
-                    "recorder": str(recorder),
-                    "confirm_by": confirm_by,
-                },
-                key=f"exchange:{exchange.pk}:unconfirmed",
-            )
-        unconfirmed += notification is not None
-    expiring = 0
-    for listing in listings_expiring(within=EXPIRING_WITHIN):
-        with transaction.atomic(durable=True):
-            notification = _notification_send(
-                membership=listing.owner,
-                topic=Topic.REMINDERS,
-                subject=gettext_noop("“%(title)s” closes soon"),
-                template="notifications/email/reminder_expiring.txt",
-                context={"title": listing.title, "listing": listing},
-                key=f"listing:{listing.pk}:closes:{listing.expires_at:%Y-%m-%d}",
-            )
-            # Also when the owner turned reminders off: the listing leaves the list either way.
-            listing_renewal_reminded(listing=listing)
-        expiring += notification is not None
-    return {"auto_confirmed": confirmed, "unconfirmed": unconfirmed, "expiring": expiring}

@@ -10,7 +10,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.http import HttpRequest
 
-from coproduce.communities.selectors import user_has_staff_role
+from coproduce.people.hooks import user_has_staff_role
 
 
 class SecondFactorNeeded(enum.Enum):

@@ -1,4 +1,4 @@
-"""The account area: my communities, API tokens."""
+"""The account area: my communities (the API token pages are the api app's)."""
 
 from django.urls import path
 
@@ -7,6 +7,4 @@ from coproduce.people import views
 app_name = "people"
 urlpatterns = [
     path("", views.account_overview, name="account"),
-    path("tokens/", views.api_token_list, name="api_tokens"),
-    path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

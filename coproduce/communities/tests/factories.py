@@ -5,6 +5,7 @@ from __future__ import annotations
 import factory
 from factory.django import DjangoModelFactory
 
+from coproduce.communities.hooks import membership_activated
 from coproduce.communities.models import Community, Membership, Organisation
 from coproduce.people.models import Profile, User
 
@@ -74,9 +75,7 @@ class MembershipFactory(DjangoModelFactory[Membership]):
         )
         Profile.objects.create(membership=self, display_name=str(display_name)[:80])
         if self.status == Membership.Status.ACTIVE:
-            from coproduce.ledger.services import member_account_open
-
-            member_account_open(membership=self)
+            membership_activated.run(self)
 
 
 class CoordinatorFactory(MembershipFactory):

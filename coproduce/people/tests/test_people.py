@@ -1,4 +1,4 @@
-"""People: signing in by email, language choice remembered, personal API tokens."""
+"""People: signing in by email, language choice remembered."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError
 from django.test import Client
 
-from coproduce.api.models import ApiToken
 from coproduce.communities.tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,32 +52,6 @@ def test_language_switch_works_without_signing_in():
     assert '<html lang="en">' in client.get("/").content.decode()
 
 
-def test_api_token_is_shown_once_and_can_be_stopped():
-    user = UserFactory()
-    client = Client()
-    client.force_login(user)
-    page = client.post("/account/tokens/", {"name": "Surgery spreadsheet"}).content.decode()
-    token = ApiToken.objects.get(user=user)
-    assert token.hint in page
-    raw = page.split('id="new-token">')[1].split("<")[0].strip()
-    api = Client(headers={"authorization": f"Bearer {raw}"})
-    assert api.get("/api/v1/communities").status_code == 200
-    assert raw not in client.get("/account/tokens/").content.decode()
-    client.post(f"/account/tokens/{token.pk}/revoke/")
-    assert api.get("/api/v1/communities").status_code == 401
-
-
-def test_the_token_page_is_never_stored():
-    """The new token is shown once: neither the browser's cache nor a proxy may keep it."""
-    client = Client()
-    client.force_login(UserFactory())
-    for response in (
-        client.post("/account/tokens/", {"name": "Surgery spreadsheet"}),
-        client.get("/account/tokens/"),
-    ):
-        assert "no-store" in response["Cache-Control"]
-
-
 def test_the_language_cookie_stays_on_this_site_and_away_from_scripts(settings):
     response = Client().post("/i18n/setlang/", {"language": "cy", "next": "/"})
     cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
@@ -87,27 +60,6 @@ def test_the_language_cookie_stays_on_this_site_and_away_from_scripts(settings):
     assert cookie["httponly"] is True
     # Over HTTPS only whenever the session cookie is (always, unless DEBUG or the demo).
     assert bool(cookie["secure"]) is settings.SESSION_COOKIE_SECURE
-
-
-def test_an_empty_token_name_is_refused():
-    user = UserFactory()
-    client = Client()
-    client.force_login(user)
-    response = client.post("/account/tokens/", {"name": ""})
-    assert "error-summary" in response.content.decode()
-    assert not ApiToken.objects.filter(user=user).exists()
-
-
-def test_someone_elses_token_cannot_be_stopped():
-    owner = UserFactory()
-    from coproduce.api.services import api_token_create
-
-    token = api_token_create(user=owner, name="mine").token
-    client = Client()
-    client.force_login(UserFactory())
-    assert client.post(f"/account/tokens/{token.pk}/revoke/").status_code == 404
-    token.refresh_from_db()
-    assert token.is_active
 
 
 def test_repeated_wrong_passwords_are_rate_limited(settings):

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from coproduce.notifications.tasks import digest_weekly
+from coproduce.exchanges.tasks import digest_weekly
 
 
 class Command(BaseCommand):

@@ -13,11 +13,16 @@ from django.utils import timezone
 from coproduce.communities.tests.factories import CommunityFactory, MembershipFactory
 from coproduce.exchanges import services as exchanges
 from coproduce.exchanges.models import Category, Exchange, Listing
+from coproduce.exchanges.tasks import digest_weekly, reminders_daily
 from coproduce.notifications import services
 from coproduce.notifications.models import Notification, Topic
-from coproduce.notifications.tasks import digest_weekly, reminders_daily
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    settings.COPRODUCE_SITE_URL = "https://coproduce.example.org"
 
 
 def community_with_categories(**kwargs):
@@ -147,7 +152,7 @@ def test_the_digest_task_can_be_queued_for_the_worker(settings):
     from django_tasks_db.models import DBTaskResult
 
     call_command("notifications_digest", queue=True, verbosity=0)
-    assert DBTaskResult.objects.get().task_path == "coproduce.notifications.tasks.digest_weekly"
+    assert DBTaskResult.objects.get().task_path == "coproduce.exchanges.tasks.digest_weekly"
 
 
 # --- Daily reminders ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from coproduce.notifications.tasks import reminders_daily
+from coproduce.exchanges.tasks import reminders_daily
 
 
 class Command(BaseCommand):
