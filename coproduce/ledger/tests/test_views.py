@@ -393,3 +393,22 @@ def test_a_member_cancels_a_gift_they_put_on_hold_from_its_page(
     )
     assert Transfer.objects.get(pending=hold).phase == "void"
     assert account_of(member).debits_pending == 0
+
+
+def test_an_award_in_a_community_that_does_not_award_says_so_in_plain_words(
+    community: Community, coordinator: Membership, coordinator_client: Client
+) -> None:
+    data = {
+        "kind": "award",
+        "debit": "issuance",
+        "credit": f"member:{make_member(community).pk}",
+        "minutes": "5:00",
+        "memo": "",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    response = coordinator_client.post(url("transfer_record", community), data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "This community does not award credits." in html
+    assert "balance would go below" not in html
+    assert not Transfer.objects.exists()
