@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -204,6 +205,12 @@ COPRODUCE_STAFF_MFA_REQUIRED = env_bool("COPRODUCE_STAFF_MFA_REQUIRED", True)
 COPRODUCE_DEMO = env_bool("COPRODUCE_DEMO", False)
 # The address people use to reach the site, for links in emails (no trailing slash).
 COPRODUCE_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The most credit one transfer may move, in minutes (default 1,000 hours). The database refuses
+# more than a million hours (coproduce.ledger.models.MINUTES_BOUND) whatever this says.
+LEDGER_MAX_TRANSFER_MINUTES = int(os.environ.get("LEDGER_MAX_TRANSFER_MINUTES", "60000"))
+if not 1 <= LEDGER_MAX_TRANSFER_MINUTES <= 60_000_000:
+    raise ImproperlyConfigured("LEDGER_MAX_TRANSFER_MINUTES must be from 1 to 60000000.")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not COPRODUCE_DEMO)

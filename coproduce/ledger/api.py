@@ -124,6 +124,13 @@ class StatementFilter(Schema):
 
 class BalanceOut(Schema):
     account: AccountOut
+    can_give_now: int | None = Field(
+        ...,
+        description=(
+            "The most you can give now, in minutes: your balance less holds, down to your "
+            "lowest balance allowed; null = no limit"
+        ),
+    )
     as_of: datetime | None = None
     balance_as_of: int | None = Field(None, description="Posted balance at as_of, in minutes")
 
@@ -172,7 +179,12 @@ def my_balance(
     balance = None
     if as_of is not None:
         balance = selectors.balance_as_of(actor=actor, account=account, at=as_of)
-    return {"account": account, "as_of": as_of, "balance_as_of": balance}
+    return {
+        "account": account,
+        "can_give_now": account.most_can_pay,
+        "as_of": as_of,
+        "balance_as_of": balance,
+    }
 
 
 @router.get(

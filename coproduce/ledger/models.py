@@ -14,6 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from coproduce.communities.models import Community, Membership, Organisation
 
+# The most minutes any limit (an account's floor or ceiling, a link's limit) or any one transfer
+# may be: a million hours. The setting LEDGER_MAX_TRANSFER_MINUTES (at most this) caps each
+# transfer lower. Counters then grow by at most this much per transfer and stay far from the
+# 64-bit limits (2^63 minutes would take 150 thousand billion transfers of the largest size).
+MINUTES_BOUND = 60_000_000
+
 
 class Account(models.Model):
     """Where time credits are held. Balance = credits_posted − debits_posted."""
@@ -104,6 +110,11 @@ class Account(models.Model):
             models.CheckConstraint(
                 condition=Q(ceiling__isnull=True) | Q(ceiling__gte=0),
                 name="ledger_account_ceiling_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(floor__isnull=True) | Q(floor__gte=-MINUTES_BOUND))
+                & (Q(ceiling__isnull=True) | Q(ceiling__lte=MINUTES_BOUND)),
+                name="ledger_account_limits_bounded",
             ),
             models.CheckConstraint(
                 condition=(
@@ -360,6 +371,11 @@ class Transfer(models.Model):
                 condition=Q(minutes__gt=0), name="ledger_transfer_minutes_positive"
             ),
             models.CheckConstraint(
+                condition=Q(minutes__lte=MINUTES_BOUND)
+                & (Q(minutes_given__isnull=True) | Q(minutes_given__lte=MINUTES_BOUND)),
+                name="ledger_transfer_minutes_bounded",
+            ),
+            models.CheckConstraint(
                 condition=~Q(debit=F("credit")), name="ledger_transfer_debit_is_not_credit"
             ),
             models.CheckConstraint(
@@ -464,6 +480,11 @@ class CommunityLink(models.Model):
                 condition=~Q(community=F("partner")), name="ledger_link_between_two_communities"
             ),
             models.UniqueConstraint(fields=["community", "partner"], name="ledger_link_unique"),
+            models.CheckConstraint(
+                condition=Q(limit_to_partner__lte=MINUTES_BOUND)
+                & Q(limit_from_partner__lte=MINUTES_BOUND),
+                name="ledger_link_limits_bounded",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, time, timedelta
 from time import monotonic
 from typing import Any, cast
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import (
     DEFAULT_DB_ALIAS,
@@ -33,6 +34,7 @@ from django.utils.translation import gettext as _
 from coproduce.communities.models import Community, Membership, Organisation
 from coproduce.ledger import permissions
 from coproduce.ledger.errors import (
+    AccountNotAllowed,
     AlreadyResolved,
     AlreadyReversed,
     IdempotencyConflict,
@@ -42,8 +44,16 @@ from coproduce.ledger.errors import (
     NotPending,
     NotReversible,
 )
-from coproduce.ledger.models import Account, AccountLimitChange, CommunityLink, CreditRule, Transfer
+from coproduce.ledger.models import (
+    MINUTES_BOUND,
+    Account,
+    AccountLimitChange,
+    CommunityLink,
+    CreditRule,
+    Transfer,
+)
 from coproduce.ledger.rules import PER_MILLE, RuleTerms, credits_for
+from coproduce.ledger.templatetags.ledger import minutes_display
 from coproduce.people.models import User
 
 Phase = Transfer.Phase
@@ -91,10 +101,18 @@ def community_accounts_open(*, community: Community) -> None:
         )
 
 
+def _bounded(limit: int | None) -> int | None:
+    """A community default beyond a million hours is as good as no limit, but the account keeps
+    a bound (every limit stays within MINUTES_BOUND)."""
+    if limit is None:
+        return None
+    return max(-MINUTES_BOUND, min(limit, MINUTES_BOUND))
+
+
 def _member_floor(community: Community) -> int | None:
     if not community.uses_mutual_credit:
         return 0
-    return community.default_floor_minutes
+    return _bounded(community.default_floor_minutes)
 
 
 def member_account_open(*, membership: Membership) -> Account:
@@ -110,7 +128,7 @@ def member_account_open(*, membership: Membership) -> Account:
         defaults={
             "community": community,
             "floor": _member_floor(community),
-            "ceiling": community.default_ceiling_minutes,
+            "ceiling": _bounded(community.default_ceiling_minutes),
         },
     )
     return account
@@ -129,32 +147,12 @@ def organisation_account_open(*, organisation: Organisation) -> Account:
 # --- The engine: insert a transfer row, then move the counters ----------------------------------
 
 
-def _owner_name(account_id: int) -> str:
-    account = Account.objects.select_related("membership__profile", "organisation", "partner").get(
-        pk=account_id
-    )
-    return str(account.owner_name)
-
-
-def _refuse(account_id: int, *, is_floor: bool, minutes: int) -> LimitExceeded:
-    account = Account.objects.select_related("membership__profile", "organisation", "partner").get(
-        pk=account_id
-    )
-    if is_floor:
-        assert account.floor is not None  # noqa: S101 - only a floor can refuse a debit
-        return LimitExceeded(
-            name=str(account.owner_name),
-            limit=account.floor,
-            most=account.most_can_pay or 0,
-            is_floor=True,
-        )
-    assert account.ceiling is not None  # noqa: S101 - only a ceiling can refuse a credit
-    return LimitExceeded(
-        name=str(account.owner_name),
-        limit=account.ceiling,
-        most=account.most_can_receive or 0,
-        is_floor=False,
-    )
+def _refuse(account_id: int, *, is_floor: bool, transfer: Transfer) -> LimitExceeded:
+    """The refusal, worded for the person who asked (the transfer's operator)."""
+    account = Account.objects.select_related(
+        "community", "membership__profile", "organisation", "partner"
+    ).get(pk=account_id)
+    return LimitExceeded(account=account, is_floor=is_floor, viewer=transfer.operator)
 
 
 # The hot path of every transfer, written once as SQL (no ORM query building per transfer).
@@ -409,7 +407,7 @@ def _record_alone_postgresql(transfer: Transfer, db: BaseDatabaseWrapper) -> Tra
         if getattr(cause, "sqlstate", None) != LIMIT_REFUSED_SQLSTATE:
             raise
         account_id, side = str(cause.diag.message_detail).split()  # type: ignore[union-attr]
-        raise _refuse(int(account_id), is_floor=side == "debit", minutes=transfer.minutes) from None
+        raise _refuse(int(account_id), is_floor=side == "debit", transfer=transfer) from None
     transfer.pk = transfer_id
     transfer._state.adding = False
     transfer._state.db = db.alias
@@ -460,7 +458,7 @@ def _record_alone_sqlite(transfer: Transfer, db: BaseDatabaseWrapper) -> Transfe
     try:
         transfer_id, refused_by, is_debit = _record_sqlite(transfer, db)
         if refused_by is not None:
-            raise _refuse(refused_by, is_floor=is_debit, minutes=transfer.minutes)
+            raise _refuse(refused_by, is_floor=is_debit, transfer=transfer)
         with db.wrap_database_errors:
             raw.execute("COMMIT")
     except BaseException:
@@ -525,7 +523,7 @@ def transfer_record(transfer: Transfer) -> Transfer:
     transfer._state.adding = False
     transfer._state.db = db.alias
     if refused_by is not None:
-        raise _refuse(refused_by, is_floor=is_debit, minutes=transfer.minutes)
+        raise _refuse(refused_by, is_floor=is_debit, transfer=transfer)
     return transfer
 
 
@@ -676,8 +674,23 @@ def transfer_build(
         raise InvalidTransfer(_("Credits can't go from an account to itself."))
     if kind not in _KINDS or kind == Kind.REVERSAL:
         raise InvalidTransfer(_("Choose what kind of transfer this is."))
-    if (minutes is None) == (minutes_given is None):
+    if minutes is None and minutes_given is None:
+        raise InvalidTransfer(
+            _("Say how much: the credits (minutes) or the time given (minutes_given).")
+        )
+    if minutes is not None and minutes_given is not None:
         raise InvalidTransfer(_("Give either the credits or the time given, not both."))
+    most = settings.LEDGER_MAX_TRANSFER_MINUTES
+    if (minutes or 0) > most or (minutes_given or 0) > most:
+        raise _too_much(most)
+    if given_at is not None and timezone.is_naive(given_at):
+        # A time without an offset is the community's local time.
+        community = actor.community if actor is not None else debit.community
+        given_at = timezone.make_aware(given_at, zoneinfo.ZoneInfo(community.timezone))
+    if given_at is not None and not _given_at_plausible(given_at):
+        raise InvalidTransfer(
+            _("Say when the time was given: a date from the year 2000 up to today.")
+        )
     if for_member is not None and for_member.community_id != debit.community_id:
         raise InvalidTransfer(_("The person it was for must be in this community."))
     transfer = _new_transfer(
@@ -708,9 +721,51 @@ def transfer_build(
         if minutes_given <= 0:
             raise InvalidTransfer(_("The time given must be more than zero."))
         _apply_rule(transfer, actor.community if actor is not None else debit.community)
+        if transfer.minutes > most:
+            raise _too_much(most, by_rule=True)
     elif transfer.minutes <= 0:
         raise InvalidTransfer(_("The credits must be more than zero."))
     return transfer
+
+
+def _too_much(most: int, *, by_rule: bool = False) -> InvalidTransfer:
+    values = {"most": minutes_display(most)}
+    if by_rule:
+        return InvalidTransfer(
+            _(
+                "Under the credit rule that time earns more than one transfer can move "
+                "(%(most)s). Record the time in smaller parts."
+            )
+            % values
+        )
+    return InvalidTransfer(
+        _("One transfer can move at most %(most)s. Record a larger amount in smaller parts.")
+        % values
+    )
+
+
+# The earliest time given that the ledger accepts (the default rule's start), and how far ahead
+# of now a time given may be (the community's day can start before the server's).
+_GIVEN_AT_SLACK = timedelta(days=2)
+
+
+def _given_at_plausible(given_at: datetime) -> bool:
+    return DEFAULT_RULE_STARTS_AT <= given_at <= timezone.now() + _GIVEN_AT_SLACK
+
+
+def _check_may_move(
+    actor: Membership, debit: Account, credit: Account, kind: str, *, hold: bool
+) -> None:
+    """Who may move credits from ``debit`` (PermissionDenied), and which accounts the generic
+    services move at all (AccountNotAllowed: the community's own accounts have their own)."""
+    if hold:
+        if not permissions.can_hold_from(actor, debit, credit, kind):
+            raise PermissionDenied
+    elif not permissions.can_transfer_from(actor, debit, kind):
+        raise PermissionDenied
+    reason = permissions.account_refusal(actor, debit, credit, kind)
+    if reason is not None:
+        raise AccountNotAllowed(reason, actor=actor)
 
 
 def transfer_create(
@@ -734,8 +789,7 @@ def transfer_create(
     The same ``idempotency_key`` with the same content returns the first transfer; with other
     content it raises IdempotencyConflict.
     """
-    if not permissions.can_transfer_from(actor, debit, kind):
-        raise PermissionDenied
+    _check_may_move(actor, debit, credit, kind, hold=False)
     transfer = transfer_build(
         actor=actor,
         debit=debit,
@@ -776,8 +830,7 @@ def transfer_hold(
     A member may also hold an exchange against the member they helped (credit = their own
     account): the hours wait until that member confirms them.
     """
-    if not permissions.can_hold_from(actor, debit, credit, kind):
-        raise PermissionDenied
+    _check_may_move(actor, debit, credit, kind, hold=True)
     transfer = transfer_build(
         actor=actor,
         debit=debit,
@@ -933,9 +986,13 @@ def transfer_reverse(
     existing = _existing_for_key(transfer.community_id, idempotency_key)
     if existing is not None:
         return _same_or_conflict(existing, reversal)
-    if Transfer.objects.filter(reverses=transfer).exists():
-        raise AlreadyReversed
-    return _record_once(reversal)
+    done = Transfer.objects.filter(reverses=transfer).first()
+    if done is None:
+        return _record_once(reversal)
+    if idempotency_key is not None and done.idempotency_key == idempotency_key:
+        # A retry with this key finished between the two reads above: the same answer.
+        return _same_or_conflict(done, reversal)
+    raise AlreadyReversed
 
 
 @dataclass(frozen=True)
@@ -1016,8 +1073,7 @@ def transfer_batch_create(
     batch_id = batch_id or uuid.uuid4()
     transfers = []
     for leg in legs:
-        if not permissions.can_transfer_from(actor, leg.debit, leg.kind):
-            raise PermissionDenied
+        _check_may_move(actor, leg.debit, leg.credit, leg.kind, hold=False)
         transfers.append(
             transfer_build(
                 actor=actor,
@@ -1057,6 +1113,16 @@ def account_limits_set(
         errors["floor"] = _("The lowest balance can't be above 0:00.")
     if ceiling is not None and ceiling < 0:
         errors["ceiling"] = _("The highest balance can't be below 0:00.")
+    bound = {"most": minutes_display(MINUTES_BOUND)}
+    if floor is not None and floor < -MINUTES_BOUND:
+        errors["floor"] = (
+            _("The lowest balance can be at most %(most)s below zero. Leave it empty for no limit.")
+            % bound
+        )
+    if ceiling is not None and ceiling > MINUTES_BOUND:
+        errors["ceiling"] = (
+            _("The highest balance can be at most %(most)s. Leave it empty for no limit.") % bound
+        )
     if errors:
         raise ValidationError(errors)
     locked = Account.objects.select_for_update().get(pk=account.pk)
@@ -1153,6 +1219,12 @@ def community_link_create(
         raise ValidationError(
             {"partner_slug": _("There is no other community with that web address name.")}
         )
+    too_high = _("A limit can be at most %(most)s.") % {"most": minutes_display(MINUTES_BOUND)}
+    limits = {"limit_to_partner": limit_to_partner, "limit_from_partner": limit_from_partner}
+    if any(value > MINUTES_BOUND for value in limits.values()):
+        raise ValidationError(
+            {name: too_high for name, value in limits.items() if value > MINUTES_BOUND}
+        )
     if CommunityLink.objects.filter(
         Q(community_id=actor.community_id, partner=partner)
         | Q(community=partner, partner_id=actor.community_id)
@@ -1247,6 +1319,18 @@ def _inter_community_durably(
     return [transfer_record(leaving), transfer_record(arriving)]
 
 
+def community_link_check_open(*, actor: Membership, link: CommunityLink) -> None:
+    """Refuse unless ``actor`` may give across ``link`` now: an active member of either side,
+    on a link both sides agreed and nobody paused. Pages call it before they look anyone up in
+    the other community, so a link that was never agreed tells nobody who is a member there."""
+    if not permissions.can_give_across(actor, link):
+        raise PermissionDenied
+    if link.status == CommunityLink.Status.PROPOSED:
+        raise LinkUnavailable(_("This link has not been agreed yet."))
+    if link.status != CommunityLink.Status.ACTIVE:
+        raise LinkUnavailable(_("Giving to this community is paused at the moment."))
+
+
 def inter_community_transfer_create(
     *,
     actor: Membership,
@@ -1261,13 +1345,14 @@ def inter_community_transfer_create(
     Two legs share a batch and a transaction: you → your community's clearing account for the
     partner, and the partner's clearing account for your community → the recipient.
     """
-    if actor.community_id not in (link.community_id, link.partner_id):
-        raise PermissionDenied
+    community_link_check_open(actor=actor, link=link)
     other_id = link.partner_id if actor.community_id == link.community_id else link.community_id
     if recipient.community_id != other_id or not recipient.is_active:
         raise InvalidTransfer(_("The person must be an active member of the partner community."))
     if minutes <= 0:
         raise InvalidTransfer(_("The credits must be more than zero."))
+    if minutes > settings.LEDGER_MAX_TRANSFER_MINUTES:
+        raise _too_much(settings.LEDGER_MAX_TRANSFER_MINUTES)
     giver = Account.objects.get(kind=Account.Kind.MEMBER, membership=actor)
     receiver = Account.objects.filter(kind=Account.Kind.MEMBER, membership=recipient).first()
     clearing_here = Account.objects.filter(

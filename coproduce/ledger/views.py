@@ -350,8 +350,10 @@ def transfer_detail(request: HttpRequest, community: str, pk: int) -> HttpRespon
         "can_reverse": permissions.can_reverse(actor)
         and transfer.moves_posted_balance
         and transfer.kind != Transfer.Kind.REVERSAL,
-        "can_resolve": transfer.phase == Transfer.Phase.PENDING
-        and permissions.can_resolve_hold(actor, transfer),
+        "can_post": transfer.phase == Transfer.Phase.PENDING
+        and permissions.can_resolve_hold(actor, transfer, phase=Transfer.Phase.POST),
+        "can_void": transfer.phase == Transfer.Phase.PENDING
+        and permissions.can_resolve_hold(actor, transfer, phase=Transfer.Phase.VOID),
         "resolve_form": ReverseForm(),
     }
     return _render(request, "transfer_detail.html", actor, context)
@@ -527,7 +529,18 @@ def link_give(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     link = selectors.link_get(actor=actor, pk=pk)
     account = selectors.my_account(actor=actor)
     form = LinkGiveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    try:
+        # Before anyone is looked up: on a link the other community has not agreed, or one that
+        # is paused, the answer is the same whatever email address was typed.
+        services.community_link_check_open(actor=actor, link=link)
+    except LedgerError as error:
+        closed: str | None = error.message
+    else:
+        closed = None
+    if request.method == "POST" and closed is not None:
+        form.is_valid()
+        form.add_error(None, closed)
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         recipient = selectors.link_recipient(actor=actor, link=link, email=data["email"])
         if recipient is None:
@@ -563,6 +576,12 @@ def link_give(request: HttpRequest, community: str, pk: int) -> HttpResponse:
         request,
         "link_give.html",
         actor,
-        {"form": form, "link": link, "other": link.other(actor.community_id), "account": account},
+        {
+            "form": form,
+            "link": link,
+            "other": link.other(actor.community_id),
+            "account": account,
+            "closed": closed,
+        },
         status=400 if form.errors else 200,
     )

@@ -9,8 +9,15 @@ import pytest
 from django.test import Client
 
 from coproduce.communities.models import Community, Membership
-from coproduce.ledger.models import Transfer
-from coproduce.ledger.tests.factories import account_of, make_community, make_member, pay
+from coproduce.ledger import services
+from coproduce.ledger.models import Account, Transfer
+from coproduce.ledger.tests.factories import (
+    account_of,
+    community_account,
+    make_community,
+    make_member,
+    pay,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +88,7 @@ def test_a_limit_refusal_is_a_clear_422(
     assert error["code"] == "limit_exceeded"
     assert (
         error["message"]
-        == "Sam's balance would go below \u221210:00; the most Sam can give now is 10:00."
+        == "Your balance would go below \u221210:00; the most you can give now is 10:00."
     )
 
 
@@ -182,3 +189,123 @@ def test_a_member_cannot_hold_another_members_credits_through_the_api(
     assert response.json()["error"]["code"] == "forbidden"
     assert not Transfer.objects.exists()
     assert account_of(neighbour).debits_pending == 0
+
+
+# --- Hardening (issue 7) -------------------------------------------------------------------------
+
+
+def transfer_body(debit: Account, credit: Account, **fields: Any) -> dict[str, Any]:
+    return {"debit_account": debit.pk, "credit_account": credit.pk, **fields}
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [{"minutes": 2**63 - 1}, {"minutes": 2**62}, {"kind": "award", "minutes_given": 2**62}],
+)
+def test_an_amount_no_transfer_could_move_is_refused_plainly(
+    coordinator: Membership, coordinator_client: Client, amount: dict[str, Any]
+) -> None:
+    community = coordinator.community
+    services.account_limits_set(
+        actor=coordinator,
+        account=community_account(community, Account.Kind.ISSUANCE),
+        floor=None,
+        ceiling=None,
+    )
+    body = transfer_body(
+        community_account(community, Account.Kind.ISSUANCE),
+        account_of(make_member(community)),
+        **{"kind": "award", **amount},
+    )
+    response = post(
+        coordinator_client, BASE.format(slug=community.slug) + "/transfers", body, uuid.uuid4()
+    )
+    assert response.status_code in (400, 422)
+    error = response.json()["error"]
+    assert "1000:00" in error["message"]
+    assert not Transfer.objects.exists()
+
+
+def test_leaving_out_the_amount_says_what_to_send(
+    community: Community, member: Membership, member_client: Client
+) -> None:
+    body = transfer_body(account_of(member), account_of(make_member(community)), kind="gift")
+    response = post(
+        member_client, BASE.format(slug=community.slug) + "/transfers", body, uuid.uuid4()
+    )
+    assert response.status_code == 400
+    message = response.json()["error"]["message"]
+    assert "not both" not in message
+    assert "minutes" in message and "minutes_given" in message
+
+
+@pytest.mark.parametrize("given_at", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:00Z"])
+def test_a_time_given_outside_any_calendar_we_use_is_refused_plainly(
+    coordinator: Membership, coordinator_client: Client, given_at: str
+) -> None:
+    community = coordinator.community
+    body = transfer_body(
+        account_of(make_member(community)),
+        account_of(make_member(community)),
+        kind="exchange",
+        minutes_given=60,
+        given_at=given_at,
+    )
+    response = post(
+        coordinator_client, BASE.format(slug=community.slug) + "/transfers", body, uuid.uuid4()
+    )
+    assert response.status_code == 400
+    assert "when the time was given" in response.json()["error"]["message"]
+    assert not Transfer.objects.exists()
+
+
+def test_the_balance_says_what_you_can_give_now(
+    community: Community, member: Membership, coordinator: Membership, member_client: Client
+) -> None:
+    base = BASE.format(slug=community.slug)
+    pay(coordinator, account_of(member), account_of(make_member(community)), 90)
+    services.transfer_hold(
+        actor=member,
+        debit=account_of(member),
+        credit=account_of(make_member(community)),
+        kind="gift",
+        minutes=30,
+    )
+    balance = member_client.get(base + "/balance").json()
+    assert balance["account"]["floor"] == -600
+    assert balance["can_give_now"] == 600 - 90 - 30
+    services.account_limits_set(
+        actor=coordinator, account=account_of(member), floor=None, ceiling=None
+    )
+    assert member_client.get(base + "/balance").json()["can_give_now"] is None
+
+
+def test_a_member_can_cancel_a_gift_they_put_on_hold_but_not_a_hold_on_someone_else(
+    community: Community, member: Membership, coordinator: Membership, member_client: Client
+) -> None:
+    base = BASE.format(slug=community.slug)
+    friend = make_member(community)
+    body = transfer_body(account_of(member), account_of(friend), kind="gift", minutes=45)
+    hold = post(member_client, base + "/holds", body, uuid.uuid4()).json()
+    voided = post(member_client, f"{base}/transfers/{hold['id']}/void")
+    assert voided.status_code == 200 and voided.json()["phase"] == "void"
+    assert account_of(member).debits_pending == 0
+    # A hold a coordinator put on the member's credits is not the member's to cancel, nor is one
+    # between two other members.
+    theirs = services.transfer_hold(
+        actor=coordinator,
+        debit=account_of(member),
+        credit=account_of(friend),
+        kind="gift",
+        minutes=15,
+    )
+    others = services.transfer_hold(
+        actor=coordinator,
+        debit=account_of(friend),
+        credit=account_of(make_member(community)),
+        kind="gift",
+        minutes=15,
+    )
+    assert post(member_client, f"{base}/transfers/{theirs.pk}/void").status_code == 403
+    assert post(member_client, f"{base}/transfers/{others.pk}/void").status_code == 404
+    assert account_of(member).debits_pending == 15

@@ -10,9 +10,11 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from typing import Any, cast
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from coproduce.communities.models import Membership
 from coproduce.ledger import services
@@ -25,6 +27,7 @@ from coproduce.ledger.tests.factories import (
     make_community,
     make_coordinator,
     make_member,
+    signed_in,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -145,4 +148,39 @@ def test_concurrent_post_and_void_of_one_hold_resolve_it_once() -> None:
     resolution = Transfer.objects.get(pending=hold)
     winners = [r for r in results if isinstance(r, Transfer)]
     assert all(r.pk == resolution.pk for r in winners)
+    assert ledger_reconcile().is_clean
+
+
+def test_eight_concurrent_reverses_with_one_key_all_get_the_one_reversal() -> None:
+    """A client that times out and retries its reverse with the same Idempotency-Key must get
+    the same answer every time, however the retries overlap. The overlap that went wrong is
+    narrow, so the race is run on several transfers."""
+    community = make_community()
+    boss = make_coordinator(community, with_login=True)
+    payer, payee = account_of(make_member(community)), account_of(make_member(community))
+    signed = signed_in(boss, second_factor=True)
+    for _round in range(4):
+        original = services.transfer_create(
+            actor=boss, debit=payer, credit=payee, kind=Transfer.Kind.GIFT, minutes=45
+        )
+        key = str(uuid.uuid4())
+        path = f"/api/v1/communities/{community.slug}/transfers/{original.pk}/reverse"
+
+        def reverse(index: int, path: str = path, key: str = key) -> tuple[int, Any]:
+            client = Client()
+            client.cookies = signed.cookies
+            response = client.post(
+                path,
+                {"memo": "Recorded twice"},
+                content_type="application/json",
+                headers={"Idempotency-Key": key},
+            )
+            return response.status_code, response.json()
+
+        results = run_together(8, reverse)
+        assert not [result for result in results if isinstance(result, Exception)], results
+        reversal = Transfer.objects.get(reverses=original)
+        answers = {(status, body["id"]) for status, body in cast(list[tuple[int, Any]], results)}
+        assert answers == {(201, reversal.pk)}, results
+    assert Transfer.objects.filter(kind=Transfer.Kind.REVERSAL).count() == 4
     assert ledger_reconcile().is_clean

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -675,3 +676,175 @@ def test_a_ledger_service_joins_a_callers_transaction(town: Community) -> None:
         )
         raise ValueError("the caller fails after the hold")
     assert account_of(receiver).debits_pending == 0
+
+
+# --- Hardening (issue 7) -------------------------------------------------------------------------
+
+
+def test_one_transfer_moves_at_most_the_configured_amount(
+    town: Community, boss: Membership, settings: Any
+) -> None:
+    settings.LEDGER_MAX_TRANSFER_MINUTES = 120
+    payer, payee = account_of(make_member(town)), account_of(make_member(town))
+    pay(boss, payer, payee, 120)
+    with pytest.raises(InvalidTransfer, match="One transfer can move at most 2:00"):
+        pay(boss, payer, payee, 121)
+    with pytest.raises(InvalidTransfer, match="at most 2:00"):
+        services.transfer_create(
+            actor=boss, debit=payer, credit=payee, kind=Kind.EXCHANGE, minutes_given=121
+        )
+    services.credit_rule_create(actor=boss, category_per_mille={"personal care": 2000})
+    with pytest.raises(InvalidTransfer, match="Under the credit rule"):
+        services.transfer_create(
+            actor=boss,
+            debit=payer,
+            credit=payee,
+            kind=Kind.EXCHANGE,
+            minutes_given=61,
+            category="personal care",
+        )
+    _here_boss, _there_boss, giver, parent = linked()
+    from coproduce.ledger.models import CommunityLink
+
+    with pytest.raises(InvalidTransfer, match="at most 2:00"):
+        services.inter_community_transfer_create(
+            actor=giver, link=CommunityLink.objects.get(), recipient=parent, minutes=121
+        )
+    assert Transfer.objects.filter(minutes__gt=120).count() == 0
+
+
+def test_limits_stay_far_from_the_counters_range(town: Community, boss: Membership) -> None:
+    account = account_of(make_member(town))
+    with pytest.raises(ValidationError) as refused:
+        services.account_limits_set(actor=boss, account=account, floor=-(2**62), ceiling=2**62)
+    assert set(refused.value.message_dict) == {"floor", "ceiling"}
+    with pytest.raises(ValidationError):
+        services.community_link_create(
+            actor=boss,
+            partner_slug=make_community().slug,
+            limit_to_partner=2**62,
+            limit_from_partner=60,
+        )
+    huge = make_community(default_floor_minutes=-(2**31 - 1), default_ceiling_minutes=2**31 - 1)
+    opened = account_of(make_member(huge))
+    assert (opened.floor, opened.ceiling) == (-60_000_000, 60_000_000)
+
+
+def test_the_database_refuses_limits_and_transfers_beyond_a_million_hours(
+    town: Community, boss: Membership
+) -> None:
+    from django.db import IntegrityError, transaction
+
+    account = account_of(make_member(town))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Account.objects.filter(pk=account.pk).update(floor=-(2**62))
+    transfer = pay(boss, account, account_of(make_member(town)), 5)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Transfer.objects.create(
+            community=town,
+            debit_id=transfer.debit_id,
+            credit_id=transfer.credit_id,
+            kind=Kind.GIFT,
+            minutes=60_000_001,
+        )
+
+
+@pytest.mark.parametrize("year", [1, 1999, 9999])
+def test_a_time_given_outside_the_years_we_keep_is_refused(
+    town: Community, boss: Membership, year: int
+) -> None:
+    with pytest.raises(InvalidTransfer, match="when the time was given"):
+        services.transfer_create(
+            actor=boss,
+            debit=account_of(make_member(town)),
+            credit=account_of(make_member(town)),
+            kind=Kind.EXCHANGE,
+            minutes_given=60,
+            given_at=datetime(year, 12, 31, 23, 0, tzinfo=UTC),
+        )
+
+
+def test_a_refusal_tells_a_members_figures_only_to_them_and_coordinators(
+    town: Community, boss: Membership
+) -> None:
+    """The member who gave time records it, which holds the credits of the member they helped;
+    if those are short, the giver learns that, not the other member's balance."""
+    agnes = make_member(town, profile__display_name="Agnes")
+    helper = make_member(town, profile__display_name="Hal")
+    pay(boss, account_of(agnes), account_of(make_member(town)), 550)
+    with pytest.raises(LimitExceeded) as refused:
+        services.transfer_hold(
+            actor=helper,
+            debit=account_of(agnes),
+            credit=account_of(helper),
+            kind=Kind.EXCHANGE,
+            minutes=60,
+        )
+    message = refused.value.message
+    assert "Agnes can't pay that much time credit now" in message
+    assert "0:50" not in message and "10:00" not in message
+    with pytest.raises(LimitExceeded) as own:
+        pay(agnes, account_of(agnes), account_of(helper), 60, kind=Kind.GIFT)
+    assert own.value.message == (
+        "Your balance would go below \u221210:00; the most you can give now is 0:50."
+    )
+    with pytest.raises(LimitExceeded) as told_to_boss:
+        pay(boss, account_of(agnes), account_of(helper), 60)
+    assert "the most Agnes can give now is 0:50" in told_to_boss.value.message
+
+
+def test_refusals_never_name_the_communitys_own_accounts() -> None:
+    plain = make_community(uses_issued_credits=False)
+    boss = make_coordinator(plain)
+    with pytest.raises(LimitExceeded) as refused:
+        services.transfer_create(
+            actor=boss,
+            debit=community_account(plain, Account.Kind.ISSUANCE),
+            credit=account_of(make_member(plain)),
+            kind=Kind.AWARD,
+            minutes=60,
+        )
+    assert refused.value.message == "This community does not award credits."
+
+    _here_boss, _there_boss, giver, parent = linked()
+    from coproduce.ledger.models import CommunityLink
+
+    link = CommunityLink.objects.get()
+    there = parent.community
+    there.name = "Acceptance Delta"
+    there.save()
+    services.inter_community_transfer_create(actor=giver, link=link, recipient=parent, minutes=600)
+    with pytest.raises(LimitExceeded) as full:
+        services.inter_community_transfer_create(
+            actor=giver, link=link, recipient=parent, minutes=1
+        )
+    assert full.value.message.startswith(
+        "You can send at most 0:00 more to Acceptance Delta for now"
+    )
+    with pytest.raises(LimitExceeded) as back:
+        services.inter_community_transfer_create(
+            actor=parent, link=link, recipient=giver, minutes=301 + 600
+        )
+    assert "more to " + giver.community.name in back.value.message
+    for message in (refused.value.message, full.value.message, back.value.message):
+        assert "issuance" not in message.lower() and "clearing" not in message.lower()
+
+
+def test_a_batch_cannot_move_a_clearing_account(town: Community, boss: Membership) -> None:
+    from coproduce.ledger.errors import AccountNotAllowed
+
+    here_boss, _there_boss, giver, _parent = linked()
+    clearing = Account.objects.get(community=giver.community, kind=Account.Kind.CLEARING)
+    with pytest.raises(AccountNotAllowed):
+        services.transfer_batch_create(
+            actor=here_boss,
+            legs=[
+                TransferLeg(
+                    debit=clearing,
+                    credit=account_of(giver),
+                    kind=Kind.INTER_COMMUNITY,
+                    minutes=60,
+                )
+            ],
+        )
+    assert not Transfer.objects.filter(community=giver.community).exists()

@@ -23,6 +23,7 @@ from hypothesis.stateful import (
 
 from coproduce.ledger import services
 from coproduce.ledger.errors import (
+    AccountNotAllowed,
     AlreadyResolved,
     AlreadyReversed,
     IdempotencyConflict,
@@ -61,6 +62,7 @@ class Sent:
     key: uuid.UUID
     debit: int
     credit: int
+    kind: str
     minutes: int
     transfer_id: int
 
@@ -80,6 +82,7 @@ class LedgerMachine(RuleBasedStateMachine):
         for account in Account.objects.filter(community=self.community):
             self._remember(account)
         issuance = Account.objects.get(community=self.community, kind=Account.Kind.ISSUANCE)
+        self.issuance = issuance.pk
         return issuance
 
     def _remember(self, account: Account) -> None:
@@ -123,6 +126,14 @@ class LedgerMachine(RuleBasedStateMachine):
     def _allowed(self, debit: int, credit: int, minutes: int) -> bool:
         return self.model[debit].can_pay(minutes) and self.model[credit].can_receive(minutes)
 
+    def _kind(self, debit: int, other: str) -> str:
+        """Credits leave the issuance account only as an award."""
+        return Kind.AWARD if debit == self.issuance else other
+
+    def _moves(self, credit: int) -> bool:
+        """Credits are never paid into the issuance account (an award is undone by reversal)."""
+        return credit != self.issuance
+
     @rule(
         target=keys,
         debit=accounts,
@@ -134,22 +145,28 @@ class LedgerMachine(RuleBasedStateMachine):
         if debit == credit:
             return consumes_nothing()
         key = uuid.uuid4()
+        kind = self._kind(debit, Kind.ADJUSTMENT)
         allowed = self._allowed(debit, credit, minutes)
         try:
             transfer = services.transfer_create(
                 actor=self.coordinator,
                 debit=self.objects[debit],
                 credit=self.objects[credit],
-                kind=Kind.ADJUSTMENT,
+                kind=kind,
                 minutes=minutes,
                 idempotency_key=key,
             )
+        except AccountNotAllowed:
+            assert not self._moves(credit)
+            return consumes_nothing()
         except LimitExceeded:
             assert not allowed
             return consumes_nothing()
-        assert allowed
+        assert allowed and self._moves(credit)
         self._apply(debit, credit, minutes, Transfer.Phase.POSTED)
-        return Sent(key=key, debit=debit, credit=credit, minutes=minutes, transfer_id=transfer.pk)
+        return Sent(
+            key=key, debit=debit, credit=credit, kind=kind, minutes=minutes, transfer_id=transfer.pk
+        )
 
     @rule(sent=keys)
     def retry_same_key(self, sent):
@@ -160,7 +177,7 @@ class LedgerMachine(RuleBasedStateMachine):
             actor=self.coordinator,
             debit=self.objects[sent.debit],
             credit=self.objects[sent.credit],
-            kind=Kind.ADJUSTMENT,
+            kind=sent.kind,
             minutes=sent.minutes,
             idempotency_key=sent.key,
         )
@@ -177,7 +194,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 actor=self.coordinator,
                 debit=self.objects[sent.debit],
                 credit=self.objects[sent.credit],
-                kind=Kind.ADJUSTMENT,
+                kind=sent.kind,
                 minutes=sent.minutes + extra,
                 idempotency_key=sent.key,
             )
@@ -216,14 +233,17 @@ class LedgerMachine(RuleBasedStateMachine):
                 actor=self.coordinator,
                 debit=self.objects[debit],
                 credit=self.objects[credit],
-                kind=Kind.EXCHANGE,
+                kind=self._kind(debit, Kind.EXCHANGE),
                 minutes=minutes,
                 idempotency_key=uuid.uuid4(),
             )
+        except AccountNotAllowed:
+            assert not self._moves(credit)
+            return consumes_nothing()
         except LimitExceeded:
             assert not allowed
             return consumes_nothing()
-        assert allowed
+        assert allowed and self._moves(credit)
         self._apply(debit, credit, minutes, Transfer.Phase.PENDING)
         return hold.pk
 
@@ -257,14 +277,14 @@ class LedgerMachine(RuleBasedStateMachine):
             TransferLeg(
                 debit=self.objects[debit],
                 credit=self.objects[credit],
-                kind=Kind.ADJUSTMENT,
+                kind=self._kind(debit, Kind.ADJUSTMENT),
                 minutes=minutes,
             ),
             TransferLeg(
                 debit=broke, credit=self.objects[credit], kind=Kind.ADJUSTMENT, minutes=minutes
             ),
         ]
-        with pytest.raises(LimitExceeded):
+        with pytest.raises(LimitExceeded if self._moves(credit) else AccountNotAllowed):
             services.transfer_batch_create(actor=self.coordinator, legs=legs)
         assert Transfer.objects.filter(community=self.community).count() == before
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -110,9 +111,7 @@ def test_a_refused_gift_explains_why_and_keeps_what_was_typed(
     response = member_client.post(url("give", community), data)
     html = response.content.decode()
     assert response.status_code == 400
-    assert (
-        "Sam&#x27;s balance would go below \u221210:00; the most Sam can give now is 10:00." in html
-    )
+    assert "Your balance would go below \u221210:00; the most you can give now is 10:00." in html
     assert 'value="11:00"' in html and 'value="Thanks"' in html
 
 
@@ -295,3 +294,134 @@ def test_the_statement_page_costs_the_same_queries_for_10_or_200_transfers(
     with django_assert_num_queries(len(ten.captured_queries)):  # type: ignore[operator]
         page = member_client.get(url("statement", community))
     assert len(page.context["lines"]) == 200
+
+
+# --- Hardening (issue 7) -------------------------------------------------------------------------
+
+
+def give_across(client: Client, community: Community, link: CommunityLink, email: str) -> Any:
+    data = {"email": email, "minutes": "1:00", "memo": "", "idempotency_key": str(uuid.uuid4())}
+    return client.post(url("link_give", community, pk=link.pk), data)
+
+
+def test_a_link_not_agreed_tells_nobody_who_is_a_member_on_the_other_side(
+    community: Community, coordinator: Membership, member_client: Client
+) -> None:
+    there = make_community()
+    parent = make_member(there, with_login=True)
+    link = services.community_link_create(
+        actor=coordinator, partner_slug=there.slug, limit_to_partner=600, limit_from_partner=600
+    )
+    assert parent.user is not None
+    known = give_across(member_client, community, link, parent.user.email)
+    unknown = give_across(member_client, community, link, "nobody@example.org")
+    assert known.status_code == unknown.status_code == 400
+    errors = [response.context["form"].errors for response in (known, unknown)]
+    assert errors[0] == errors[1] == {"__all__": ["This link has not been agreed yet."]}
+    services.community_link_accept(actor=make_coordinator(there), link=link)
+    services.community_link_pause(actor=coordinator, link=link)
+    paused = [
+        give_across(member_client, community, link, email).context["form"].errors
+        for email in (parent.user.email, "nobody@example.org")
+    ]
+    assert (
+        paused[0] == paused[1] == {"__all__": ["Giving to this community is paused at the moment."]}
+    )
+    assert not Transfer.objects.exists()
+
+
+def test_on_an_agreed_link_an_address_elsewhere_is_answered_as_an_unknown_one(
+    community: Community, coordinator: Membership, member_client: Client
+) -> None:
+    there, third = make_community(), make_community()
+    link = services.community_link_create(
+        actor=coordinator, partner_slug=there.slug, limit_to_partner=600, limit_from_partner=600
+    )
+    services.community_link_accept(actor=make_coordinator(there), link=link)
+    stranger = make_member(third, with_login=True)
+    assert stranger.user is not None
+    elsewhere = give_across(member_client, community, link, stranger.user.email)
+    unknown = give_across(member_client, community, link, "nobody@example.org")
+    errors = [response.context["form"].errors for response in (elsewhere, unknown)]
+    assert errors[0] == errors[1]
+    assert not Transfer.objects.exists()
+
+
+def test_the_record_page_refuses_a_date_out_of_range_with_a_message(
+    community: Community, coordinator: Membership, coordinator_client: Client
+) -> None:
+    data = {
+        "kind": "exchange",
+        "debit": f"member:{make_member(community).pk}",
+        "credit": f"member:{make_member(community).pk}",
+        "minutes": "1:00",
+        "given_at": "9999-12-31T23:30",
+        "memo": "",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    response = coordinator_client.post(url("transfer_record", community), data)
+    assert response.status_code == 400
+    assert "Say when the time was given" in response.content.decode()
+    assert not Transfer.objects.exists()
+
+
+def test_giving_past_the_links_limit_says_how_much_more_can_go(
+    community: Community, coordinator: Membership, member: Membership, member_client: Client
+) -> None:
+    there = make_community(name="Acceptance Delta")
+    parent = make_member(there, with_login=True)
+    link = services.community_link_create(
+        actor=coordinator, partner_slug=there.slug, limit_to_partner=300, limit_from_partner=300
+    )
+    services.community_link_accept(actor=make_coordinator(there), link=link)
+    assert parent.user is not None
+    data = {
+        "email": parent.user.email,
+        "minutes": "5:01",
+        "memo": "",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    response = member_client.post(url("link_give", community, pk=link.pk), data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "You can send at most 5:00 more to Acceptance Delta for now" in html
+    assert "Clearing" not in html.split("<main", 1)[-1]
+
+
+def test_a_member_cancels_a_gift_they_put_on_hold_from_its_page(
+    community: Community, member: Membership, member_client: Client
+) -> None:
+    hold = services.transfer_hold(
+        actor=member,
+        debit=account_of(member),
+        credit=account_of(make_member(community)),
+        kind="gift",
+        minutes=30,
+    )
+    html = member_client.get(url("transfer_detail", community, pk=hold.pk)).content.decode()
+    assert "Cancel the hold" in html and "Confirm: move the credits" not in html
+    member_client.post(
+        url("transfer_resolve", community, pk=hold.pk, action="void"),
+        {"idempotency_key": str(uuid.uuid4())},
+    )
+    assert Transfer.objects.get(pending=hold).phase == "void"
+    assert account_of(member).debits_pending == 0
+
+
+def test_an_award_in_a_community_that_does_not_award_says_so_in_plain_words(
+    community: Community, coordinator: Membership, coordinator_client: Client
+) -> None:
+    data = {
+        "kind": "award",
+        "debit": "issuance",
+        "credit": f"member:{make_member(community).pk}",
+        "minutes": "5:00",
+        "memo": "",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    response = coordinator_client.post(url("transfer_record", community), data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "This community does not award credits." in html
+    assert "balance would go below" not in html
+    assert not Transfer.objects.exists()
