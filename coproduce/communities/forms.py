@@ -186,8 +186,16 @@ class RolesForm(forms.ModelForm):
             "organisation",
         ]
 
-    def __init__(self, *args: object, community_id: int, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, community_id: int, can_change_admin: bool, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if not can_change_admin:
+            # Shown but fixed: whatever is posted, the stored value is kept.
+            self.fields["is_admin"].disabled = True
+            self.fields["is_admin"].help_text = _(
+                "Only an administrator can change who is an administrator."
+            )
         organisation = self.fields["organisation"]
         assert isinstance(organisation, forms.ModelChoiceField)  # noqa: S101
         organisation.queryset = Organisation.objects.filter(community_id=community_id)

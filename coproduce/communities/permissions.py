@@ -29,11 +29,16 @@ def can_see_contact_details(actor: Membership, target: Membership) -> bool:
     return can_edit_profile(actor, target)
 
 
-def can_change_roles(actor: Membership, *, grants_admin: bool = False) -> bool:
-    """Coordinators set roles; only an administrator may make someone an administrator."""
-    if grants_admin:
-        return actor.is_active and actor.is_admin
+def can_change_roles(actor: Membership, *, changes_admin: bool = False) -> bool:
+    """Coordinators set roles; only an administrator may make someone an administrator or
+    stop someone being one (either direction: a coordinator must not remove an admin)."""
+    if changes_admin:
+        return can_change_admin_role(actor)
     return can_manage_members(actor)
+
+
+def can_change_admin_role(actor: Membership) -> bool:
+    return actor.is_active and actor.is_admin
 
 
 def visible_profile_parts(actor: Membership, target: Membership) -> dict[str, bool]:

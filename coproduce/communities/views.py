@@ -260,7 +260,12 @@ def member_roles_edit(request: HttpRequest, community: str, pk: int) -> HttpResp
     actor = acting_membership(request, community)
     _require(permissions.can_change_roles(actor))
     member = selectors.member_get(actor=actor, pk=pk)
-    form = RolesForm(request.POST or None, instance=member, community_id=actor.community_id)
+    form = RolesForm(
+        request.POST or None,
+        instance=member,
+        community_id=actor.community_id,
+        can_change_admin=permissions.can_change_admin_role(actor),
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         organisation = data.pop("organisation")
@@ -270,13 +275,16 @@ def member_roles_edit(request: HttpRequest, community: str, pk: int) -> HttpResp
             services.membership_roles_set(
                 actor=actor, member=stored, organisation=organisation, **data
             )
-        except (ValidationError, PermissionDenied) as error:
-            if isinstance(error, PermissionDenied):
-                form.add_error(
-                    "is_admin", _("Only an administrator can make someone an administrator.")
-                )
-            else:
-                form.add_error(None, error)
+        except PermissionDenied:
+            form.add_error(
+                "is_admin",
+                _(
+                    "Only an administrator can change who is an administrator. Ask one of "
+                    "this community's administrators."
+                ),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             messages.success(request, _("Roles saved."))
             return redirect(member.get_absolute_url())
