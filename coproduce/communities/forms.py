@@ -191,8 +191,7 @@ class RolesForm(forms.ModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if not can_change_admin:
-            # Shown but fixed: whatever is posted, the stored value is kept.
-            self.fields["is_admin"].disabled = True
+            # The service refuses a change; say so before anyone tries.
             self.fields["is_admin"].help_text = _(
                 "Only an administrator can change who is an administrator."
             )
