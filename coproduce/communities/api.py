@@ -232,9 +232,9 @@ class JoinRequestOut(Schema):
 def join_request_create(
     request: HttpRequest, community: str, payload: JoinRequestIn
 ) -> Status[Membership]:
-    target = selectors.community_public_get(slug=community)
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - the API's auth guarantees a signed-in user
+    target = selectors.community_to_join_get(slug=community, user_id=user.pk)
     if selectors.membership_status(user_id=user.pk, community_id=target.pk) in (
         Membership.Status.ACTIVE,
         Membership.Status.PENDING,

@@ -120,8 +120,17 @@ def communities_open_to_requests() -> QuerySet[Community]:
     return Community.objects.filter(accepts_join_requests=True).order_by("name")
 
 
-def community_public_get(*, slug: str) -> Community:
+def community_to_join_get(*, slug: str, user_id: int | None) -> Community:
+    """A community a signed-in person may ask to join, or 404. A community that takes members
+    only by invitation answers exactly as one that does not exist, unless the person already
+    belongs to it or has asked to join: nobody outside learns that it exists."""
     community = Community.objects.filter(slug=slug).first()
     if community is None:
+        raise Http404
+    if not community.accepts_join_requests and (
+        user_id is None
+        or membership_status(user_id=user_id, community_id=community.pk)
+        not in (Membership.Status.ACTIVE, Membership.Status.PENDING)
+    ):
         raise Http404
     return community

@@ -71,12 +71,15 @@ def _existing(community: Community, user: User) -> Membership | None:
 @transaction.atomic(durable=True)
 def community_join_request(*, community: Community, user: User, message: str = "") -> Membership:
     """Ask to join; a coordinator approves. Asking twice is harmless."""
+    existing = _existing(community, user)
+    if existing is not None and existing.status in (
+        Membership.Status.ACTIVE,
+        Membership.Status.PENDING,
+    ):
+        return existing
     if not community.accepts_join_requests:
         raise ValidationError(_("This community only takes new members by invitation."))
-    existing = _existing(community, user)
     if existing is not None:
-        if existing.status in (Membership.Status.ACTIVE, Membership.Status.PENDING):
-            return existing
         existing.status = Membership.Status.PENDING
         existing.join_message = message
         existing.decided_at = None

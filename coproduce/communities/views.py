@@ -73,9 +73,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def join_request(request: HttpRequest, community: str) -> HttpResponse:
-    target = selectors.community_public_get(slug=community)
-    if not target.accepts_join_requests:
-        raise PermissionDenied
+    target = selectors.community_to_join_get(slug=community, user_id=request.user.pk)
     form = JoinRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
