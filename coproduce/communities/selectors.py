@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from coproduce.communities import permissions
 from coproduce.communities.models import Community, Invitation, Membership, Organisation
+from coproduce.people.models import PROFILE_PART_FIELDS, PROFILE_PRIVATE_FIELDS, Profile
 
 
 def membership_for_user(*, user_id: int | None, community_slug: str) -> Membership:
@@ -68,6 +72,36 @@ def member_get(*, actor: Membership, pk: int) -> Membership:
     if member is None:
         raise Http404
     return member
+
+
+def profile_visible_parts(*, viewer: Membership, membership: Membership) -> frozenset[str]:
+    """Which groups of a member's profile (``people.models.PROFILE_PART_FIELDS``) a viewer may
+    see, by the member's own choices. The one place that decides it: the profile page, the
+    API, search and its filters (availability, distance) all ask here."""
+    audience = permissions.profile_audience(viewer, membership)
+    if audience is None:
+        return frozenset()
+    return membership.profile.parts_seen_by(audience)
+
+
+def profile_as_seen(*, viewer: Membership, membership: Membership) -> Profile:
+    """The member's profile as the viewer may see it: an unsaved copy with every part the
+    viewer may not see emptied, and contact details, location and privacy settings emptied
+    unless the viewer is the person or a coordinator. Pages and the API show this copy."""
+    profile = membership.profile
+    parts = profile_visible_parts(viewer=viewer, membership=membership)
+    hidden = {
+        field
+        for group, fields in PROFILE_PART_FIELDS.items()
+        if group not in parts
+        for field in fields
+    }
+    if not permissions.can_see_contact_details(viewer, membership):
+        hidden.update(PROFILE_PRIVATE_FIELDS)
+    seen = copy.copy(profile)
+    for name in hidden:
+        setattr(seen, name, Profile._meta.get_field(name).get_default())
+    return seen
 
 
 def join_requests(*, actor: Membership) -> QuerySet[Membership]:

@@ -23,7 +23,7 @@ from coproduce.communities.forms import (
     RolesForm,
 )
 from coproduce.communities.models import Membership
-from coproduce.people.models import User
+from coproduce.people.models import Profile, User
 
 LAST_COMMUNITY_SESSION_KEY = "coproduce_community"
 MEMBERS_PER_PAGE = 25
@@ -194,14 +194,13 @@ def member_list(request: HttpRequest, community: str) -> HttpResponse:
     )
 
 
-def _profile_labels(actor: Membership, member: Membership) -> dict[str, list[str]]:
+def _profile_labels(actor: Membership, profile: Profile) -> dict[str, list[str]]:
     """The profile's category slugs and free times, as words for the page."""
     from coproduce.exchanges.selectors import category_list
     from coproduce.people.models import AVAILABILITY_CHOICES
 
     names = {category.slug: category.label for category in category_list(actor=actor)}
     slots = dict(AVAILABILITY_CHOICES)
-    profile = member.profile
     return {
         "gives": [names.get(slug, slug) for slug in profile.gives_categories or []],
         "needs": [names.get(slug, slug) for slug in profile.needs_categories or []],
@@ -213,6 +212,7 @@ def _profile_labels(actor: Membership, member: Membership) -> dict[str, list[str
 def member_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     actor = acting_membership(request, community)
     member = selectors.member_get(actor=actor, pk=pk)
+    profile = selectors.profile_as_seen(viewer=actor, membership=member)
     return render(
         request,
         "communities/member_detail.html",
@@ -220,11 +220,12 @@ def member_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse
             "actor": actor,
             "community": actor.community,
             "member": member,
+            "profile": profile,
             "can_edit": permissions.can_edit_profile(actor, member),
             "can_see_contact": permissions.can_see_contact_details(actor, member),
             "can_change_roles": permissions.can_change_roles(actor),
-            "visible": permissions.visible_profile_parts(actor, member),
-            "labels": _profile_labels(actor, member),
+            "visible": selectors.profile_visible_parts(viewer=actor, membership=member),
+            "labels": _profile_labels(actor, profile),
         },
     )
 
