@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coproduce.communities import permissions
+from coproduce.communities import hooks, permissions
 from coproduce.communities.models import Community, Invitation, Membership, Organisation
 from coproduce.people.models import Profile, User
 
@@ -314,6 +314,7 @@ def profile_update(*, actor: Membership, member: Membership, **changes: object) 
     _profile_assets_check(profile)
     profile.full_clean(exclude=["membership"])
     profile.save(update_fields=[*changes.keys(), "updated_at"])
+    hooks.profile_changed(profile, frozenset(changes))
     return profile
 
 

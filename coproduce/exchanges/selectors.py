@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from coproduce.communities.models import Membership
 from coproduce.communities.permissions import can_manage_members
+from coproduce.communities.selectors import profile_visible_parts
 from coproduce.exchanges import permissions, search
 from coproduce.exchanges.models import Category, Concern, Exchange, ExchangeEvent, Listing
 
@@ -96,6 +97,7 @@ def listing_search(*, actor: Membership, filters: SearchFilters) -> list[search.
         listings,
         query=filters.query,
         origin=(profile.approx_latitude, profile.approx_longitude),
+        owner_parts=lambda owner: profile_visible_parts(viewer=actor, membership=owner),
         available=_slots(filters.day, filters.part),
         within_km=filters.within_km,
     )

@@ -34,6 +34,7 @@ from coproduce.exchanges.models import (
 from coproduce.exchanges.search import normalise
 from coproduce.ledger import services as ledger
 from coproduce.ledger.models import Account, Transfer
+from coproduce.people.models import Profile, Visibility
 
 Status = Exchange.Status
 Event = ExchangeEvent.Kind
@@ -100,12 +101,37 @@ def categories_seed(*, community: Community) -> None:
 
 
 def listing_search_text(listing: Listing) -> str:
+    """What search reads: the listing's words and, for an offer, the owner's skills in their
+    own words if they show them to members. The text is shared by every searcher, so it holds
+    only what every member may see (a coordinator finds hidden skills on the profile)."""
     owner_tags = ""
     profile = getattr(listing.owner, "profile", None)
-    if profile is not None:
-        owner_tags = profile.gives_tags if listing.kind == Listing.Kind.OFFER else ""
+    if (
+        profile is not None
+        and listing.kind == Listing.Kind.OFFER
+        and "gives" in profile.parts_seen_by(Visibility.MEMBERS)
+    ):
+        owner_tags = profile.gives_tags
     parts = [listing.title, listing.description, listing.category.name, owner_tags]
     return normalise(" ".join(part for part in parts if part))[:5000]
+
+
+SEARCH_TEXT_SOURCES = frozenset({"gives_tags", "visibility"})
+
+
+def listings_owner_changed(profile: Profile, changed: frozenset[str]) -> None:
+    """Keep the search text of someone's offers in step with their skills and who may see
+    them (the communities app calls this inside its profile_update transaction)."""
+    if not changed & SEARCH_TEXT_SOURCES:
+        return
+    offers = list(
+        Listing.objects.select_related("category", "owner__profile")
+        .filter(owner_id=profile.membership_id, kind=Listing.Kind.OFFER)
+        .order_by("pk")
+    )
+    for listing in offers:
+        listing.search_text = listing_search_text(listing)
+    Listing.objects.bulk_update(offers, ["search_text"])
 
 
 def _listing_check(listing: Listing) -> None:

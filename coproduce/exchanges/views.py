@@ -38,6 +38,7 @@ from coproduce.exchanges.forms import (
     ThankForm,
 )
 from coproduce.exchanges.models import Exchange, Listing
+from coproduce.exchanges.search import MIN_WITHIN_KM
 from coproduce.ledger.errors import LedgerError
 
 RESULTS_PER_PAGE = 20
@@ -108,6 +109,7 @@ def search(request: HttpRequest, community: str) -> HttpResponse:
             "page": page,
             "filters": filters,
             "has_location": actor.profile.has_location,
+            "min_km": MIN_WITHIN_KM,
             "can_assist": permissions.can_assist(actor),
         },
     )
