@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from coproduce.communities.models import Community, Membership
-from coproduce.exchanges import permissions
+from coproduce.exchanges import permissions, selectors
 from coproduce.exchanges.categories import DEFAULT_CATEGORIES
 from coproduce.exchanges.models import (
     MAX_EXCHANGE_MINUTES,
@@ -544,6 +544,7 @@ def exchange_record(
         template="recorded",
         minutes=minutes,
         credits=hold.minutes,
+        confirm_by=selectors.exchange_auto_confirm_at(exchange=exchange),
     )
     return exchange
 
@@ -802,6 +803,8 @@ def _auto_confirm_one(exchange_pk: int) -> bool:
     )
     if exchange.status != Status.RECORDED or exchange.transfer is None:
         return False
+    if not selectors.exchange_confirms_itself(exchange=exchange):
+        return False
     ledger.transfer_post_automatically(transfer=exchange.transfer, memo=exchange.title)
     exchange.status = Status.CONFIRMED
     exchange.confirmed_at = timezone.now()
@@ -826,7 +829,8 @@ def _auto_confirm_one(exchange_pk: int) -> bool:
 
 def exchange_auto_confirm_due(*, now: datetime) -> int:
     """Confirm recorded hours nobody answered within the community's
-    ``exchange_auto_confirm_days`` (0 switches it off). Returns how many were confirmed.
+    ``exchange_auto_confirm_days`` (0 switches it off), except hours a member without a login
+    must confirm: a coordinator does that for them. Returns how many were confirmed.
     Each exchange is its own transaction, so one failure does not hold up the rest."""
     confirmed = 0
     days_by_community = dict(
@@ -835,10 +839,8 @@ def exchange_auto_confirm_due(*, now: datetime) -> int:
         )
     )
     for community_id, days in days_by_community.items():
-        due = Exchange.objects.filter(
-            community_id=community_id,
-            status=Status.RECORDED,
-            recorded_at__lte=now - timedelta(days=days),
+        due = selectors.exchanges_due_to_confirm_themselves(
+            community_id=community_id, recorded_before=now - timedelta(days=days)
         ).values_list("pk", flat=True)
         for pk in list(due):
             if _auto_confirm_one(pk):

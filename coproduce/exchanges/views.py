@@ -622,6 +622,9 @@ def coordinator(request: HttpRequest, community: str) -> HttpResponse:
             "page": page,
             "status": status,
             "statuses": Exchange.Status.choices,
+            "waiting_for_coordinator": list(
+                selectors.exchanges_waiting_for_a_coordinator(actor=actor)[:20]
+            ),
             "concerns": [
                 (concern, ConcernResolveForm(prefix=f"concern-{concern.pk}"))
                 for concern in selectors.concern_list(actor=actor, is_open=True)[:20]
