@@ -17,7 +17,7 @@ VISIBILITY_LABELS = {
     "good_life": _("Who can see what a good life looks like for you"),
     "availability": _("Who can see when you are free"),
     "languages": _("Who can see your languages"),
-    "neighbourhood": _("Who can see your neighbourhood"),
+    "neighbourhood": _("Who can see your neighbourhood and roughly how far away you are"),
 }
 
 
@@ -47,8 +47,9 @@ class ProfileForm(forms.ModelForm):
         required=False,
         max_length=40,
         help_text=_(
-            "Latitude and longitude, like 51.43, -0.09. We keep it only to about 1 km and use it "
-            "to show how far away help is; nobody sees it."
+            "Latitude and longitude, like 51.43, -0.09. We keep it only to about 1 km and nobody "
+            "sees it. Search tells the people who may see your neighbourhood roughly how far "
+            "away you are, in whole kilometres and never closer than 3 km."
         ),
     )
 
