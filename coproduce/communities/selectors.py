@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Q, QuerySet
 from django.http import Http404
 
 from coproduce.communities import permissions
@@ -100,7 +100,9 @@ def profile_as_seen(*, viewer: Membership, membership: Membership) -> Profile:
         hidden.update(PROFILE_PRIVATE_FIELDS)
     seen = copy.copy(profile)
     for name in hidden:
-        setattr(seen, name, Profile._meta.get_field(name).get_default())
+        field = Profile._meta.get_field(name)
+        assert isinstance(field, Field)  # noqa: S101 - every name is a concrete field
+        setattr(seen, name, field.get_default())
     return seen
 
 

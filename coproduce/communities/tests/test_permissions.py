@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
@@ -30,10 +32,10 @@ STAFF_ROLE_SETS = {"coordinator", *ADMIN_ROLE_SETS}
 
 
 def person(community, roles: str) -> Membership:
-    flags = dict(ROLE_SETS[roles])
+    flags: dict[str, object] = dict(ROLE_SETS[roles])
     if flags.get("is_partner"):
         flags["organisation"] = OrganisationFactory(community=community)
-    return MembershipFactory(community=community, **flags)
+    return cast(Membership, MembershipFactory(community=community, **flags))
 
 
 def stored(membership: Membership) -> Membership:
