@@ -351,7 +351,11 @@ def membership_roles_set(
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    member = Membership.objects.select_for_update().select_related("profile").get(pk=member.pk)
+    member = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("profile")
+        .get(pk=member.pk)
+    )
     # Judge against the stored roles, not the caller's copy of them.
     changes_admin = "is_admin" in roles and bool(roles["is_admin"]) != member.is_admin
     if not permissions.can_change_roles(actor, changes_admin=changes_admin):
