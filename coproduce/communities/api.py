@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -70,6 +71,14 @@ class MembershipOut(Schema):
     created_at: datetime
     profile: ProfileOut
 
+    @staticmethod
+    def resolve_profile(obj: Membership, context: dict[str, Any]) -> Profile:
+        """The profile as the person asking may see it (empty parts if nobody is known)."""
+        viewer = getattr(context["request"], VIEWER_ATTRIBUTE, None)
+        if viewer is None:
+            return selectors.profile_as_seen(viewer=_NOBODY, membership=obj)
+        return selectors.profile_as_seen(viewer=viewer, membership=obj)
+
 
 class ProfileIn(Schema):
     display_name: str | None = Field(None, min_length=1, max_length=80)
@@ -98,29 +107,23 @@ class MemberRegisterIn(Schema):
     accessibility_needs: str = Field("", max_length=2000)
 
 
+# Responses that show people (MembershipOut) need to know who asks: _actor keeps it here.
+VIEWER_ATTRIBUTE = "coproduce_viewer"
+# Someone in no community: sees no part of anyone's profile.
+_NOBODY = Membership(status=Membership.Status.LEFT)
+
+
 def _actor(request: HttpRequest, community: str) -> Membership:
-    return selectors.membership_for_user(user_id=request.user.pk, community_slug=community)
-
-
-HIDDEN_WHEN_PRIVATE = {
-    "gives": ("gives_categories", "gives_tags"),
-    "needs": ("needs_categories",),
-    "good_life": ("good_life",),
-    "availability": ("availability", "availability_note"),
-    "languages": ("languages",),
-    "neighbourhood": ("neighbourhood",),
-}
+    actor = selectors.membership_for_user(user_id=request.user.pk, community_slug=community)
+    setattr(request, VIEWER_ATTRIBUTE, actor)
+    return actor
 
 
 def _profile_out(actor: Membership, member: Membership) -> PrivateProfileOut | ProfileOut:
+    seen = selectors.profile_as_seen(viewer=actor, membership=member)
     if permissions.can_see_contact_details(actor, member):
-        return PrivateProfileOut.from_orm(member.profile)
-    shown = ProfileOut.from_orm(member.profile)
-    for group, visible in permissions.visible_profile_parts(actor, member).items():
-        if not visible:
-            for field in HIDDEN_WHEN_PRIVATE[group]:
-                setattr(shown, field, [] if field.endswith(("categories", "availability")) else "")
-    return shown
+        return PrivateProfileOut.from_orm(seen)
+    return ProfileOut.from_orm(seen)
 
 
 @router.get("/communities", response=list[MyMembershipOut], summary="My communities")
@@ -232,9 +235,9 @@ class JoinRequestOut(Schema):
 def join_request_create(
     request: HttpRequest, community: str, payload: JoinRequestIn
 ) -> Status[Membership]:
-    target = selectors.community_public_get(slug=community)
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - the API's auth guarantees a signed-in user
+    target = selectors.community_to_join_get(slug=community, user_id=user.pk)
     if selectors.membership_status(user_id=user.pk, community_id=target.pk) in (
         Membership.Status.ACTIVE,
         Membership.Status.PENDING,

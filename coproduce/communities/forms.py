@@ -18,7 +18,7 @@ VISIBILITY_LABELS = {
     "good_life": _("Who can see what a good life looks like for you"),
     "availability": _("Who can see when you are free"),
     "languages": _("Who can see your languages"),
-    "neighbourhood": _("Who can see your neighbourhood"),
+    "neighbourhood": _("Who can see your neighbourhood and roughly how far away you are"),
 }
 
 
@@ -48,8 +48,9 @@ class ProfileForm(forms.ModelForm):
         required=False,
         max_length=40,
         help_text=_(
-            "Latitude and longitude, like 51.43, -0.09. We keep it only to about 1 km and use it "
-            "to show how far away help is; nobody sees it."
+            "Latitude and longitude, like 51.43, -0.09. We keep it only to about 1 km and nobody "
+            "sees it. Search tells the people who may see your neighbourhood roughly how far "
+            "away you are, in whole kilometres and never closer than 3 km."
         ),
     )
 
@@ -183,8 +184,15 @@ class RolesForm(forms.ModelForm):
             "organisation",
         ]
 
-    def __init__(self, *args: object, community_id: int, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, community_id: int, can_change_admin: bool, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if not can_change_admin:
+            # The service refuses a change; say so before anyone tries.
+            self.fields["is_admin"].help_text = _(
+                "Only an administrator can change who is an administrator."
+            )
         organisation = self.fields["organisation"]
         assert isinstance(organisation, forms.ModelChoiceField)  # noqa: S101
         organisation.queryset = Organisation.objects.filter(community_id=community_id)

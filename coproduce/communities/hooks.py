@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from coproduce.communities.models import Community, Membership, Organisation
 from coproduce.hooks import Hook
+from coproduce.people.models import Profile
 
 community_created: Hook[Community, None] = Hook("community_created")
 """A community was just created (the service, the operators' admin, the demo): give it what
@@ -23,6 +24,18 @@ saved active in the admin). The ledger opens the member's account."""
 member_home: Hook[Membership, Mapping[str, object]] = Hook("member_home")
 """What the member's home page shows from the apps above: each receiver answers with its part
 of the page's context (the ledger: ``account``; exchanges: hours to confirm, listings, …)."""
+
+
+@dataclass(frozen=True)
+class ProfileChanged:
+    profile: Profile
+    changed: frozenset[str]
+    """The names of the fields that changed."""
+
+
+profile_changed: Hook[ProfileChanged, None] = Hook("profile_changed")
+"""A member's profile was saved with these fields changed. Exchanges rebuilds the search text of
+the member's offers, which carries their skills only when members may see them."""
 
 
 @dataclass(frozen=True)

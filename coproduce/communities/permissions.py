@@ -29,22 +29,26 @@ def can_see_contact_details(actor: Membership, target: Membership) -> bool:
     return can_edit_profile(actor, target)
 
 
-def can_change_roles(actor: Membership, *, grants_admin: bool = False) -> bool:
-    """Coordinators set roles; only an administrator may make someone an administrator."""
-    if grants_admin:
-        return actor.is_active and actor.is_admin
+def can_change_roles(actor: Membership, *, changes_admin: bool = False) -> bool:
+    """Coordinators set roles; only an administrator may make someone an administrator or
+    stop someone being one (either direction: a coordinator must not remove an admin)."""
+    if changes_admin:
+        return can_change_admin_role(actor)
     return can_manage_members(actor)
 
 
-def visible_profile_parts(actor: Membership, target: Membership) -> dict[str, bool]:
-    """Which groups of the target's profile the actor may see, by the target's own choices.
-    The person and coordinators see everything; "members" and "public" parts show to members."""
-    from coproduce.people.models import PROFILE_VISIBILITY_DEFAULTS, Visibility
+def can_change_admin_role(actor: Membership) -> bool:
+    return actor.is_active and actor.is_admin
 
-    sees_all = can_edit_profile(actor, target)
-    same_community = actor.is_active and actor.community_id == target.community_id
-    profile = target.profile
-    return {
-        group: sees_all or (same_community and profile.visible_to(group) != Visibility.COORDINATORS)
-        for group in PROFILE_VISIBILITY_DEFAULTS
-    }
+
+def profile_audience(actor: Membership, target: Membership) -> str | None:
+    """Which audience of the target's profile the actor is in: "coordinators" (the person
+    themselves and coordinators see everything), "members" (anyone active in the same
+    community), or None (outside the community: nothing, not even that they exist)."""
+    from coproduce.people.models import Visibility
+
+    if can_edit_profile(actor, target):
+        return Visibility.COORDINATORS
+    if actor.is_active and target.is_active and actor.community_id == target.community_id:
+        return Visibility.MEMBERS
+    return None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import copy
+
+from django.db.models import Field, Q, QuerySet
 from django.http import Http404
 
+from coproduce.communities import permissions
 from coproduce.communities.models import Community, Invitation, Membership, Organisation
+from coproduce.people.models import PROFILE_PART_FIELDS, PROFILE_PRIVATE_FIELDS, Profile
 
 
 def membership_for_user(*, user_id: int | None, community_slug: str) -> Membership:
@@ -70,6 +74,38 @@ def member_get(*, actor: Membership, pk: int) -> Membership:
     return member
 
 
+def profile_visible_parts(*, viewer: Membership, membership: Membership) -> frozenset[str]:
+    """Which groups of a member's profile (``people.models.PROFILE_PART_FIELDS``) a viewer may
+    see, by the member's own choices. The one place that decides it: the profile page, the
+    API, search and its filters (availability, distance) all ask here."""
+    audience = permissions.profile_audience(viewer, membership)
+    if audience is None:
+        return frozenset()
+    return membership.profile.parts_seen_by(audience)
+
+
+def profile_as_seen(*, viewer: Membership, membership: Membership) -> Profile:
+    """The member's profile as the viewer may see it: an unsaved copy with every part the
+    viewer may not see emptied, and contact details, location and privacy settings emptied
+    unless the viewer is the person or a coordinator. Pages and the API show this copy."""
+    profile = membership.profile
+    parts = profile_visible_parts(viewer=viewer, membership=membership)
+    hidden = {
+        field
+        for group, fields in PROFILE_PART_FIELDS.items()
+        if group not in parts
+        for field in fields
+    }
+    if not permissions.can_see_contact_details(viewer, membership):
+        hidden.update(PROFILE_PRIVATE_FIELDS)
+    seen = copy.copy(profile)
+    for name in hidden:
+        field = Profile._meta.get_field(name)
+        assert isinstance(field, Field)  # noqa: S101 - every name is a concrete field
+        setattr(seen, name, field.get_default())
+    return seen
+
+
 def join_requests(*, actor: Membership) -> QuerySet[Membership]:
     return (
         Membership.objects.select_related("profile", "user")
@@ -120,8 +156,17 @@ def communities_open_to_requests() -> QuerySet[Community]:
     return Community.objects.filter(accepts_join_requests=True).order_by("name")
 
 
-def community_public_get(*, slug: str) -> Community:
+def community_to_join_get(*, slug: str, user_id: int | None) -> Community:
+    """A community a signed-in person may ask to join, or 404. A community that takes members
+    only by invitation answers exactly as one that does not exist, unless the person already
+    belongs to it or has asked to join: nobody outside learns that it exists."""
     community = Community.objects.filter(slug=slug).first()
     if community is None:
+        raise Http404
+    if not community.accepts_join_requests and (
+        user_id is None
+        or membership_status(user_id=user_id, community_id=community.pk)
+        not in (Membership.Status.ACTIVE, Membership.Status.PENDING)
+    ):
         raise Http404
     return community

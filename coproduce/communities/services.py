@@ -69,12 +69,15 @@ def _existing(community: Community, user: User) -> Membership | None:
 @transaction.atomic(durable=True)
 def community_join_request(*, community: Community, user: User, message: str = "") -> Membership:
     """Ask to join; a coordinator approves. Asking twice is harmless."""
+    existing = _existing(community, user)
+    if existing is not None and existing.status in (
+        Membership.Status.ACTIVE,
+        Membership.Status.PENDING,
+    ):
+        return existing
     if not community.accepts_join_requests:
         raise ValidationError(_("This community only takes new members by invitation."))
-    existing = _existing(community, user)
     if existing is not None:
-        if existing.status in (Membership.Status.ACTIVE, Membership.Status.PENDING):
-            return existing
         existing.status = Membership.Status.PENDING
         existing.join_message = message
         existing.decided_at = None
@@ -309,6 +312,7 @@ def profile_update(*, actor: Membership, member: Membership, **changes: object) 
     _profile_assets_check(profile)
     profile.full_clean(exclude=["membership"])
     profile.save(update_fields=[*changes.keys(), "updated_at"])
+    hooks.profile_changed.run(hooks.ProfileChanged(profile=profile, changed=frozenset(changes)))
     return profile
 
 
@@ -333,14 +337,37 @@ def membership_roles_set(
     unknown = set(roles) - set(ROLE_FIELDS)
     if unknown:
         raise ValueError(f"Not roles: {sorted(unknown)}")
-    grants_admin = bool(roles.get("is_admin")) and not member.is_admin
-    if not permissions.can_change_roles(actor, grants_admin=grants_admin):
-        raise PermissionDenied
-    if member.community_id != actor.community_id:
+    if member.community_id != actor.community_id or not permissions.can_change_roles(actor):
         raise PermissionDenied
     if organisation is not None and organisation.community_id != actor.community_id:
         raise ValidationError({"organisation": _("Choose an organisation in this community.")})
-    member = Membership.objects.select_for_update().get(pk=member.pk)
+    # Lock the community's administrators (primary-key order) before reading the member, so
+    # two admins removing each other at once cannot leave the community with none.
+    admins = list(
+        Membership.objects.select_for_update()
+        .filter(community_id=actor.community_id, is_admin=True, status=Membership.Status.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    member = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("profile")
+        .get(pk=member.pk)
+    )
+    # Judge against the stored roles, not the caller's copy of them.
+    changes_admin = "is_admin" in roles and bool(roles["is_admin"]) != member.is_admin
+    if not permissions.can_change_roles(actor, changes_admin=changes_admin):
+        raise PermissionDenied
+    if changes_admin and member.is_admin and admins == [member.pk]:
+        raise ValidationError(
+            {
+                "is_admin": _(
+                    "%(name)s is the only administrator of this community. Make someone else "
+                    "an administrator first; then this can be changed."
+                )
+                % {"name": member.profile.display_name}
+            }
+        )
     for field, value in roles.items():
         setattr(member, field, value)
     member.organisation = organisation if member.is_partner else None

@@ -23,7 +23,7 @@ from coproduce.communities.forms import (
     RolesForm,
 )
 from coproduce.communities.models import Membership
-from coproduce.people.models import User
+from coproduce.people.models import Profile, User
 
 LAST_COMMUNITY_SESSION_KEY = "coproduce_community"
 MEMBERS_PER_PAGE = 25
@@ -73,9 +73,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def join_request(request: HttpRequest, community: str) -> HttpResponse:
-    target = selectors.community_public_get(slug=community)
-    if not target.accepts_join_requests:
-        raise PermissionDenied
+    target = selectors.community_to_join_get(slug=community, user_id=request.user.pk)
     form = JoinRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -190,13 +188,12 @@ def member_list(request: HttpRequest, community: str) -> HttpResponse:
     )
 
 
-def _profile_labels(actor: Membership, member: Membership) -> dict[str, list[str]]:
+def _profile_labels(actor: Membership, profile: Profile) -> dict[str, list[str]]:
     """The profile's category slugs and free times, as words for the page."""
     from coproduce.people.models import AVAILABILITY_CHOICES
 
     names = {kind.slug: kind.label for kind in hooks.community_kinds_of_help(actor.community_id)}
     slots = dict(AVAILABILITY_CHOICES)
-    profile = member.profile
     return {
         "gives": [names.get(slug, slug) for slug in profile.gives_categories or []],
         "needs": [names.get(slug, slug) for slug in profile.needs_categories or []],
@@ -208,6 +205,7 @@ def _profile_labels(actor: Membership, member: Membership) -> dict[str, list[str
 def member_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     actor = acting_membership(request, community)
     member = selectors.member_get(actor=actor, pk=pk)
+    profile = selectors.profile_as_seen(viewer=actor, membership=member)
     return render(
         request,
         "communities/member_detail.html",
@@ -215,11 +213,12 @@ def member_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse
             "actor": actor,
             "community": actor.community,
             "member": member,
+            "profile": profile,
             "can_edit": permissions.can_edit_profile(actor, member),
             "can_see_contact": permissions.can_see_contact_details(actor, member),
             "can_change_roles": permissions.can_change_roles(actor),
-            "visible": permissions.visible_profile_parts(actor, member),
-            "labels": _profile_labels(actor, member),
+            "visible": selectors.profile_visible_parts(viewer=actor, membership=member),
+            "labels": _profile_labels(actor, profile),
         },
     )
 
@@ -253,7 +252,12 @@ def member_roles_edit(request: HttpRequest, community: str, pk: int) -> HttpResp
     actor = acting_membership(request, community)
     _require(permissions.can_change_roles(actor))
     member = selectors.member_get(actor=actor, pk=pk)
-    form = RolesForm(request.POST or None, instance=member, community_id=actor.community_id)
+    form = RolesForm(
+        request.POST or None,
+        instance=member,
+        community_id=actor.community_id,
+        can_change_admin=permissions.can_change_admin_role(actor),
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         organisation = data.pop("organisation")
@@ -263,13 +267,16 @@ def member_roles_edit(request: HttpRequest, community: str, pk: int) -> HttpResp
             services.membership_roles_set(
                 actor=actor, member=stored, organisation=organisation, **data
             )
-        except (ValidationError, PermissionDenied) as error:
-            if isinstance(error, PermissionDenied):
-                form.add_error(
-                    "is_admin", _("Only an administrator can make someone an administrator.")
-                )
-            else:
-                form.add_error(None, error)
+        except PermissionDenied:
+            form.add_error(
+                "is_admin",
+                _(
+                    "Only an administrator can change who is an administrator. Ask one of "
+                    "this community's administrators."
+                ),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             messages.success(request, _("Roles saved."))
             return redirect(member.get_absolute_url())

@@ -81,7 +81,11 @@ class ListingPatch(Schema):
 class SearchHitOut(Schema):
     listing: ListingOut
     relevance: float
-    distance_km: int | None = Field(None, description="Whole kilometres, rounded up; approximate.")
+    distance_km: int | None = Field(
+        None,
+        description="Whole kilometres between approximate areas, rounded up; never under 3 "
+        "(3 means 3 km or less).",
+    )
 
 
 class EventOut(Schema):
@@ -200,9 +204,7 @@ def listing_search(
         {
             "listing": hit.listing,
             "relevance": hit.relevance,
-            "distance_km": None
-            if hit.distance_km is None
-            else max(1, int(-(-hit.distance_km // 1))),
+            "distance_km": hit.distance_km,
         }
         for hit in hits[max(offset, 0) : max(offset, 0) + limit]
     ]

@@ -21,3 +21,5 @@ class ExchangesConfig(AppConfig):
         communities.demo_community_built.register(receivers.demo_community_built)
         communities.kinds_of_help.register(receivers.kinds_of_help)
         communities.member_home.register(receivers.member_home)
+        # Listing search text carries the owner's skills when members may see them.
+        communities.profile_changed.register(receivers.listings_owner_changed)

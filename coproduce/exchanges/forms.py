@@ -121,7 +121,6 @@ class SearchForm(forms.Form):
         empty_value=None,
         choices=[
             ("", _("Any distance")),
-            ("1", _("Within about 1 km")),
             ("3", _("Within about 3 km")),
             ("5", _("Within about 5 km")),
             ("10", _("Within about 10 km")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from coproduce.communities.hooks import DemoCommunityBuilt, KindOfHelp
+from coproduce.communities.hooks import DemoCommunityBuilt, KindOfHelp, ProfileChanged
 from coproduce.communities.models import Community, Membership
 from coproduce.exchanges import selectors, services
 from coproduce.exchanges.demo import exchanges_demo_build
@@ -40,3 +40,7 @@ def demo_community_built(built: DemoCommunityBuilt) -> None:
         memberships=built.memberships,
         organisations=built.organisations,
     )
+
+
+def listings_owner_changed(change: ProfileChanged) -> None:
+    services.listings_owner_changed(change.profile, change.changed)

@@ -16,6 +16,15 @@ How it works (docs/exchanges.md says the same for deployers):
 3. Availability and distance filters, then the order: relevance, then distance from the
    searcher's approximate location, then newest. Pages are cut from that list.
 One query for the candidates (with owner, profile and category joined) whatever the data size.
+
+Privacy (docs/exchanges.md, "Search and privacy"): the search text holds only what every member
+may see (an owner's skills only if shown to members); the availability and distance filters use
+an owner's free times and location only if the searcher may see that part of the profile (the
+caller passes ``owner_parts``, the communities app's one selector). Distances are worked out
+between coarse areas (``area_of``), never between stored locations, and are shown, filtered and
+sorted as the same whole number of kilometres, at least ``MIN_WITHIN_KM``: moving your own
+location about and searching again learns nothing finer than the area the page's "about 4 km
+away" already implies.
 """
 
 from __future__ import annotations
@@ -23,14 +32,15 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from coproduce.communities.models import Membership
 from coproduce.exchanges.models import Listing
 from coproduce.exchanges.search_index import FTS_TABLE
 
@@ -139,7 +149,40 @@ def _candidates(listings: QuerySet[Listing], query: str, terms: Sequence[str]) -
 class SearchHit:
     listing: Listing
     relevance: float
-    distance_km: float | None
+    distance_km: int | None  # as shown: whole km between areas, at least MIN_WITHIN_KM
+
+
+# The areas distances are measured between: about 2.2 km north to south and, in Britain, 2.1 km
+# east to west. Stored locations are rounded to 0.01° (about 1 km); areas are coarser still.
+AREA_LATITUDE = Decimal("0.02")
+AREA_LONGITUDE = Decimal("0.03")
+# The smallest distance shown or searched for: "within 3 km". A smaller within_km (0 included)
+# is taken as this.
+MIN_WITHIN_KM = 3
+
+
+def _area_centre(value: Decimal, size: Decimal) -> Decimal:
+    return ((value / size).to_integral_value(rounding=ROUND_FLOOR) + Decimal("0.5")) * size
+
+
+def area_of(
+    latitude: Decimal | None, longitude: Decimal | None
+) -> tuple[Decimal, Decimal] | tuple[None, None]:
+    """The centre of the area a location falls in: everyone in one area is at one place."""
+    if latitude is None or longitude is None:
+        return None, None
+    return _area_centre(Decimal(latitude), AREA_LATITUDE), _area_centre(
+        Decimal(longitude), AREA_LONGITUDE
+    )
+
+
+def shown_km(distance: float) -> int:
+    """Whole kilometres, rounded up, and never under MIN_WITHIN_KM."""
+    return max(MIN_WITHIN_KM, math.ceil(distance - 1e-9))
+
+
+def within_limit(within_km: int | None) -> int | None:
+    return None if within_km is None else max(MIN_WITHIN_KM, within_km)
 
 
 def distance_km(
@@ -158,11 +201,15 @@ def rank(
     *,
     query: str,
     origin: tuple[Decimal | None, Decimal | None],
+    owner_parts: Callable[[Membership], frozenset[str]],
     available: Sequence[str] = (),
     within_km: int | None = None,
 ) -> list[SearchHit]:
-    """Filter ``listings`` by the query and rank them (see the module docstring)."""
+    """Filter ``listings`` by the query and rank them (see the module docstring).
+    ``owner_parts(owner)`` says which parts of the owner's profile the searcher may see."""
     terms = query_terms(query)
+    within = within_limit(within_km)
+    here = area_of(*origin)
     if terms:
         listings = _candidates(listings, query, terms)
     rows = list(listings.order_by("-created_at", "-pk")[:CANDIDATES])
@@ -179,12 +226,15 @@ def rank(
         if terms and score < THRESHOLD:
             continue
         profile = listing.owner.profile
-        if wanted and not wanted & set(profile.availability or []):
+        parts = owner_parts(listing.owner) if wanted or here[0] is not None else frozenset()
+        if wanted and ("availability" not in parts or not wanted & set(profile.availability or [])):
             continue
-        distance = distance_km(
-            origin[0], origin[1], profile.approx_latitude, profile.approx_longitude
-        )
-        if within_km is not None and (distance is None or distance > within_km):
+        distance = None
+        if "neighbourhood" in parts:
+            there = area_of(profile.approx_latitude, profile.approx_longitude)
+            between = distance_km(here[0], here[1], there[0], there[1])
+            distance = None if between is None else shown_km(between)
+        if within is not None and (distance is None or distance > within):
             continue
         hits.append(SearchHit(listing=listing, relevance=round(score, 2), distance_km=distance))
     hits.sort(

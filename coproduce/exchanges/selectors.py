@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from coproduce.communities.models import Membership
 from coproduce.communities.permissions import can_manage_members
+from coproduce.communities.selectors import profile_visible_parts
 from coproduce.exchanges import permissions, search
 from coproduce.exchanges.models import Category, Concern, Exchange, ExchangeEvent, Listing
 
@@ -96,6 +97,7 @@ def listing_search(*, actor: Membership, filters: SearchFilters) -> list[search.
         listings,
         query=filters.query,
         origin=(profile.approx_latitude, profile.approx_longitude),
+        owner_parts=lambda owner: profile_visible_parts(viewer=actor, membership=owner),
         available=_slots(filters.day, filters.part),
         within_km=filters.within_km,
     )
@@ -282,6 +284,53 @@ def exchanges_awaiting_confirmation(*, older_than: timedelta) -> QuerySet[Exchan
 def exchange_confirmer(*, exchange: Exchange) -> Membership:
     """Who is asked to confirm a recorded exchange."""
     return exchange.receiver if exchange.recorded_by_id == exchange.giver_id else exchange.giver
+
+
+# The confirming side (the one that did not record the hours) has no login.
+_CONFIRMER_HAS_NO_LOGIN = Q(recorded_by=F("giver"), receiver__user__isnull=True) | Q(
+    recorded_by=F("receiver"), giver__user__isnull=True
+)
+
+
+def exchange_confirms_itself(*, exchange: Exchange) -> bool:
+    """Whether recorded hours may be confirmed automatically when nobody answers: only when
+    the person who confirms can sign in and was told. For a member without a login, silence
+    is not agreement: a coordinator confirms on their behalf, however long it takes."""
+    return exchange_confirmer(exchange=exchange).has_login
+
+
+def exchange_auto_confirm_at(*, exchange: Exchange) -> datetime | None:
+    """When recorded hours will confirm themselves, or None if they never will."""
+    days = exchange.community.exchange_auto_confirm_days
+    if not days or exchange.recorded_at is None or not exchange_confirms_itself(exchange=exchange):
+        return None
+    return exchange.recorded_at + timedelta(days=days)
+
+
+def exchanges_due_to_confirm_themselves(
+    *, community_id: int, recorded_before: datetime
+) -> QuerySet[Exchange]:
+    """For the auto-confirm job: recorded hours in one community that nobody answered since
+    ``recorded_before`` and that may confirm themselves (see exchange_confirms_itself)."""
+    return (
+        Exchange.objects.filter(
+            community_id=community_id, status=Status.RECORDED, recorded_at__lte=recorded_before
+        )
+        .exclude(_CONFIRMER_HAS_NO_LOGIN)
+        .order_by("recorded_at", "pk")
+    )
+
+
+def exchanges_waiting_for_a_coordinator(*, actor: Membership) -> QuerySet[Exchange]:
+    """Recorded hours that a member without a login must confirm: a coordinator does it for
+    them (they are never confirmed automatically). Oldest first, for coordinators."""
+    if not can_manage_members(actor):
+        raise Http404
+    return (
+        _exchanges(actor.community_id)
+        .filter(_CONFIRMER_HAS_NO_LOGIN, status=Status.RECORDED)
+        .order_by("recorded_at", "pk")
+    )
 
 
 def listings_expiring(*, within: timedelta) -> QuerySet[Listing]:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from coproduce.communities.models import Community, Membership
-from coproduce.exchanges import permissions
+from coproduce.exchanges import permissions, selectors
 from coproduce.exchanges.categories import DEFAULT_CATEGORIES
 from coproduce.exchanges.models import (
     MAX_EXCHANGE_MINUTES,
@@ -34,6 +34,7 @@ from coproduce.exchanges.models import (
 from coproduce.exchanges.search import normalise
 from coproduce.ledger import services as ledger
 from coproduce.ledger.models import Account, Transfer
+from coproduce.people.models import Profile, Visibility
 
 Status = Exchange.Status
 Event = ExchangeEvent.Kind
@@ -100,12 +101,37 @@ def categories_seed(*, community: Community) -> None:
 
 
 def listing_search_text(listing: Listing) -> str:
+    """What search reads: the listing's words and, for an offer, the owner's skills in their
+    own words if they show them to members. The text is shared by every searcher, so it holds
+    only what every member may see (a coordinator finds hidden skills on the profile)."""
     owner_tags = ""
     profile = getattr(listing.owner, "profile", None)
-    if profile is not None:
-        owner_tags = profile.gives_tags if listing.kind == Listing.Kind.OFFER else ""
+    if (
+        profile is not None
+        and listing.kind == Listing.Kind.OFFER
+        and "gives" in profile.parts_seen_by(Visibility.MEMBERS)
+    ):
+        owner_tags = profile.gives_tags
     parts = [listing.title, listing.description, listing.category.name, owner_tags]
     return normalise(" ".join(part for part in parts if part))[:5000]
+
+
+SEARCH_TEXT_SOURCES = frozenset({"gives_tags", "visibility"})
+
+
+def listings_owner_changed(profile: Profile, changed: frozenset[str]) -> None:
+    """Keep the search text of someone's offers in step with their skills and who may see
+    them (the communities app calls this inside its profile_update transaction)."""
+    if not changed & SEARCH_TEXT_SOURCES:
+        return
+    offers = list(
+        Listing.objects.select_related("category", "owner__profile")
+        .filter(owner_id=profile.membership_id, kind=Listing.Kind.OFFER)
+        .order_by("pk")
+    )
+    for listing in offers:
+        listing.search_text = listing_search_text(listing)
+    Listing.objects.bulk_update(offers, ["search_text"])
 
 
 def _listing_check(listing: Listing) -> None:
@@ -518,6 +544,7 @@ def exchange_record(
         template="recorded",
         minutes=minutes,
         credits=hold.minutes,
+        confirm_by=selectors.exchange_auto_confirm_at(exchange=exchange),
     )
     return exchange
 
@@ -776,6 +803,8 @@ def _auto_confirm_one(exchange_pk: int) -> bool:
     )
     if exchange.status != Status.RECORDED or exchange.transfer is None:
         return False
+    if not selectors.exchange_confirms_itself(exchange=exchange):
+        return False
     ledger.transfer_post_automatically(transfer=exchange.transfer, memo=exchange.title)
     exchange.status = Status.CONFIRMED
     exchange.confirmed_at = timezone.now()
@@ -800,7 +829,8 @@ def _auto_confirm_one(exchange_pk: int) -> bool:
 
 def exchange_auto_confirm_due(*, now: datetime) -> int:
     """Confirm recorded hours nobody answered within the community's
-    ``exchange_auto_confirm_days`` (0 switches it off). Returns how many were confirmed.
+    ``exchange_auto_confirm_days`` (0 switches it off), except hours a member without a login
+    must confirm: a coordinator does that for them. Returns how many were confirmed.
     Each exchange is its own transaction, so one failure does not hold up the rest."""
     confirmed = 0
     days_by_community = dict(
@@ -809,10 +839,8 @@ def exchange_auto_confirm_due(*, now: datetime) -> int:
         )
     )
     for community_id, days in days_by_community.items():
-        due = Exchange.objects.filter(
-            community_id=community_id,
-            status=Status.RECORDED,
-            recorded_at__lte=now - timedelta(days=days),
+        due = selectors.exchanges_due_to_confirm_themselves(
+            community_id=community_id, recorded_before=now - timedelta(days=days)
         ).values_list("pk", flat=True)
         for pk in list(due):
             if _auto_confirm_one(pk):

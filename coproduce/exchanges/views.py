@@ -38,6 +38,7 @@ from coproduce.exchanges.forms import (
     ThankForm,
 )
 from coproduce.exchanges.models import Exchange, Listing
+from coproduce.exchanges.search import MIN_WITHIN_KM
 from coproduce.ledger.errors import LedgerError
 
 RESULTS_PER_PAGE = 20
@@ -108,6 +109,7 @@ def search(request: HttpRequest, community: str) -> HttpResponse:
             "page": page,
             "filters": filters,
             "has_location": actor.profile.has_location,
+            "min_km": MIN_WITHIN_KM,
             "can_assist": permissions.can_assist(actor),
         },
     )
@@ -620,6 +622,9 @@ def coordinator(request: HttpRequest, community: str) -> HttpResponse:
             "page": page,
             "status": status,
             "statuses": Exchange.Status.choices,
+            "waiting_for_coordinator": list(
+                selectors.exchanges_waiting_for_a_coordinator(actor=actor)[:20]
+            ),
             "concerns": [
                 (concern, ConcernResolveForm(prefix=f"concern-{concern.pk}"))
                 for concern in selectors.concern_list(actor=actor, is_open=True)[:20]

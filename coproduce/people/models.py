@@ -174,6 +174,17 @@ class Profile(models.Model):
         """The audience ("coordinators", "members" or "public") for one group of fields."""
         return str(self.visibility.get(group) or PROFILE_VISIBILITY_DEFAULTS[group])
 
+    def parts_seen_by(self, audience: str) -> frozenset[str]:
+        """The groups of fields this person opened to ``audience`` or to a wider one.
+        Which audience a viewer belongs to is the communities app's question
+        (``communities.selectors.profile_visible_parts``, the one place that decides)."""
+        reach = AUDIENCE_REACH[audience]
+        return frozenset(
+            group
+            for group in PROFILE_VISIBILITY_DEFAULTS
+            if AUDIENCE_REACH[self.visible_to(group)] >= reach
+        )
+
     @property
     def has_location(self) -> bool:
         return self.approx_latitude is not None and self.approx_longitude is not None
@@ -196,6 +207,34 @@ PROFILE_VISIBILITY_DEFAULTS: dict[str, str] = {
     "languages": Visibility.MEMBERS,
     "neighbourhood": Visibility.MEMBERS,
 }
+
+# How wide each audience is: a part opened to a wider audience is seen by the narrower ones.
+AUDIENCE_REACH: dict[str, int] = {
+    Visibility.COORDINATORS: 0,
+    Visibility.MEMBERS: 1,
+    Visibility.PUBLIC: 2,
+}
+
+# The fields in each group. Roughly where someone lives belongs with their neighbourhood: it is
+# never shown to others, and distances to it are worked out only for viewers who may see the
+# neighbourhood.
+PROFILE_PART_FIELDS: dict[str, tuple[str, ...]] = {
+    "gives": ("gives_categories", "gives_tags"),
+    "needs": ("needs_categories",),
+    "good_life": ("good_life",),
+    "availability": ("availability", "availability_note"),
+    "languages": ("languages",),
+    "neighbourhood": ("neighbourhood", "approx_latitude", "approx_longitude"),
+}
+
+# Fields only the person and their coordinators see, whatever the privacy settings say.
+PROFILE_PRIVATE_FIELDS: tuple[str, ...] = (
+    "phone",
+    "accessibility_needs",
+    "approx_latitude",
+    "approx_longitude",
+    "visibility",
+)
 
 # Parts of the week someone can say they are free: "mon-morning" … "sun-evening".
 WEEKDAYS = (

@@ -180,3 +180,31 @@ def test_openapi_schema_documents_the_endpoints():
     assert schema["info"]["title"] == "Coproduce API"
     assert "/api/v1/communities/{community}/memberships" in schema["paths"]
     assert "/api/v1/communities/{community}/profile" in schema["paths"]
+
+
+def test_an_invitation_only_community_answers_a_join_request_as_if_it_did_not_exist():
+    from coproduce.communities.tests.factories import UserFactory
+
+    closed = CommunityFactory(slug="closed", accepts_join_requests=False)
+    client = token_client(UserFactory())
+    answers = [
+        client.post(
+            f"/api/v1/communities/{slug}/join-requests",
+            {"message": "Hello"},
+            content_type="application/json",
+        )
+        for slug in ("closed", "no-such-community")
+    ]
+    for answer in answers:
+        assert_error(answer, 404, "not_found")
+    assert answers[0].content == answers[1].content
+    assert not Membership.objects.filter(community=closed).exists()
+
+
+def test_a_member_of_an_invitation_only_community_is_told_they_already_belong():
+    closed = CommunityFactory(accepts_join_requests=False)
+    insider = MembershipFactory(community=closed)
+    response = token_client(insider.user).post(
+        f"/api/v1/communities/{closed.slug}/join-requests", {}, content_type="application/json"
+    )
+    assert_error(response, 409, "already_member")

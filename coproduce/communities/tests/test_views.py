@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.utils.html import escape
@@ -227,3 +229,24 @@ def test_roles_page_keeps_admin_for_admins(coordinator_client, community, member
     assert "Only an administrator" in response.content.decode()
     member.refresh_from_db()
     assert not member.is_admin
+
+
+def without_csrf_token(response) -> str:
+    """The page, less the masked CSRF token that differs in every response."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+def test_an_invitation_only_community_is_invisible_to_people_outside_it():
+    CommunityFactory(name="Closed circle", slug="closed", accepts_join_requests=False)
+    client = Client()
+    client.force_login(UserFactory())
+    assert "Closed circle" not in client.get("/communities/").content.decode()
+    for method in ("get", "post"):
+        closed = getattr(client, method)("/communities/closed/join/")
+        unknown = getattr(client, method)("/communities/no-such-community/join/")
+        assert closed.status_code == unknown.status_code == 404
+        # The language switcher returns to the page asked for: the only other difference.
+        assert without_csrf_token(closed) == without_csrf_token(unknown).replace(
+            "no-such-community", "closed"
+        )
+    assert not Membership.objects.filter(community__slug="closed").exists()

@@ -153,3 +153,30 @@ def test_profile_api_shows_assets_and_hides_private_parts(town):
         content_type="application/json",
     )
     assert bad.status_code == 400
+
+
+def test_api_search_reveals_no_hidden_skill_free_time_or_exact_distance(town):
+    from decimal import Decimal
+
+    from coproduce.communities.services import profile_update
+
+    ann, bob = make_member(town), make_member(town)
+    ann.profile = profile_update(
+        actor=ann,
+        member=ann,
+        gives_tags="saxophone",
+        availability=["sat-morning"],
+        approx_latitude=Decimal("51.43"),
+        approx_longitude=Decimal("-0.09"),
+        visibility={"gives": "coordinators", "availability": "coordinators"},
+    )
+    make_listing(ann, title="Music lessons")
+    profile_update(
+        actor=bob, member=bob, approx_latitude=Decimal("51.43"), approx_longitude=Decimal("-0.09")
+    )
+    url = "/api/v1/communities/town/listings"
+    assert api(bob).get(f"{url}?q=saxophone").json() == []
+    assert api(bob).get(f"{url}?day=sat&part=morning").json() == []
+    hits = api(bob).get(f"{url}?within_km=0").json()
+    assert [hit["listing"]["title"] for hit in hits] == ["Music lessons"]
+    assert hits[0]["distance_km"] == 3

@@ -169,7 +169,8 @@ def test_the_payers_floor_is_kept(town, ann, bob):
     assert balance(bob) == (0, 0, 0)
 
 
-def test_auto_confirm_posts_without_a_person_after_the_communitys_days(town, ann, bob):
+def test_auto_confirm_posts_without_a_person_after_the_communitys_days(town, ann):
+    bob = make_member(town, profile__display_name="Bob, who signs in and was told")
     exchange = record(make_exchange(ann, bob), ann)
     assert services.exchange_auto_confirm_due(now=timezone.now()) == 0
     later = timezone.now() + timedelta(days=town.exchange_auto_confirm_days, minutes=1)
@@ -320,3 +321,40 @@ def test_selectors_for_the_digest_and_reminders(town, ann, bob):
     waiting = list(selectors.exchanges_awaiting_confirmation(older_than=timedelta(days=2)))
     assert waiting == [exchange]
     assert selectors.exchange_confirmer(exchange=waiting[0]) == bob
+
+
+def test_hours_a_member_without_a_login_must_confirm_never_confirm_themselves(town, boss):
+    """A member records 2:00 with someone who has no login: the hold waits for a coordinator
+    however long it takes, and the coordinators' page lists it."""
+    ann = make_member(town, profile__display_name="Ann, who signs in")
+    vera = make_member(town, user=None, profile__display_name="Vera, no login")
+    exchange = record(make_exchange(ann, vera), ann, minutes=120)
+    much_later = timezone.now() + timedelta(days=10 * town.exchange_auto_confirm_days)
+    assert services.exchange_auto_confirm_due(now=much_later) == 0
+    exchange.refresh_from_db()
+    assert exchange.status == Exchange.Status.RECORDED
+    assert balance(ann)[0] == 0
+    assert selectors.exchange_auto_confirm_at(exchange=exchange) is None
+    assert list(selectors.exchanges_waiting_for_a_coordinator(actor=boss)) == [exchange]
+    with pytest.raises(PermissionDenied):
+        services.exchange_confirm(actor=ann, exchange=exchange, member=vera)
+    services.exchange_confirm(actor=boss, exchange=exchange, member=vera)
+    assert balance(ann)[0] == 120
+    confirmed = exchange.events.get(kind="confirmed")
+    assert (confirmed.author, confirmed.operator) == (vera, boss)
+
+
+def test_hours_recorded_for_a_member_without_a_login_confirm_themselves_if_the_other_can(
+    town, boss
+):
+    """The rule follows who must confirm: hours a coordinator recorded for Vera wait on Ann,
+    who signs in and was told, so they confirm themselves after the community's days."""
+    ann = make_member(town, profile__display_name="Ann, who signs in")
+    vera = make_member(town, user=None, profile__display_name="Vera, no login")
+    exchange = services.exchange_propose(
+        actor=boss, giver=vera, receiver=ann, category=category(town), title="Ironing", member=vera
+    )
+    record(exchange, boss, member=vera, minutes=60)
+    later = timezone.now() + timedelta(days=town.exchange_auto_confirm_days, minutes=1)
+    assert services.exchange_auto_confirm_due(now=later) == 1
+    assert balance(vera)[0] == 60
