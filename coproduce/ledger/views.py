@@ -4,7 +4,6 @@ permissions, and hands writes to services; ledger refusals come back as plain me
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -88,7 +87,7 @@ def _statement_context(
     as_of = values.get("as_of")
     balance_as_of = None
     if as_of is not None:
-        end = selectors.local_day_start(actor.community, as_of) + timedelta(days=1)
+        end = selectors.local_day_end(actor.community, as_of)
         balance_as_of = selectors.balance_as_of(actor=actor, account=account, at=end)
     context = {
         "account": account,
