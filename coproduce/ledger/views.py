@@ -4,6 +4,7 @@ permissions, and hands writes to services; ledger refusals come back as plain me
 from __future__ import annotations
 
 import csv
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -105,26 +106,27 @@ def _statement_context(
 def _statement_csv(statement: selectors.Statement, filename: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("Date"),
-            _("Kind"),
-            _("From or to"),
-            _("Note"),
-            _("Change"),
-            _("Balance"),
-            _("Change in minutes"),
-            _("Balance in minutes"),
-            _("Transfer number"),
-        ]
-    )
+    # Every text cell in quotes, so a spreadsheet that splits on ";" or tabs keeps it whole;
+    # numbers bare, so they stay numbers.
+    writer = csv.writer(response, quoting=csv.QUOTE_NONNUMERIC)
+    header = [
+        _("Date"),
+        _("Kind"),
+        _("From or to"),
+        _("Note"),
+        _("Change"),
+        _("Balance"),
+        _("Change in minutes"),
+        _("Balance in minutes"),
+        _("Transfer number"),
+    ]
+    writer.writerow([_safe_cell(str(title)) for title in header])
     for line in statement.lines:
         transfer = line.transfer
         writer.writerow(
             [
                 timezone.localtime(transfer.created_at).strftime("%Y-%m-%d %H:%M"),
-                transfer.get_kind_display(),
+                _safe_cell(str(transfer.get_kind_display())),
                 _safe_cell(str(line.other.owner_name)),
                 _safe_cell(transfer.memo),
                 minutes_display(line.change),
@@ -137,9 +139,15 @@ def _statement_csv(statement: selectors.Statement, filename: str) -> HttpRespons
     return response
 
 
+# A formula trigger (OWASP: = + - @ tab CR) at the start of the text or after anything a
+# spreadsheet may split cells on (, ; tab CR LF), allowing spaces before it.
+_FORMULA = re.compile(r"(^|[,;\t\r\n])( *)(?=[=+\-@\t\r])")
+
+
 def _safe_cell(text: str) -> str:
-    """Stop spreadsheets from running a cell as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Text that no spreadsheet runs as a formula, however it splits the line: an apostrophe
+    goes before each formula character that could start a cell (OWASP's advice for CSV)."""
+    return _FORMULA.sub(r"\1\2'", text)
 
 
 @login_required

