@@ -161,12 +161,22 @@ def statement(request: HttpRequest, community: str) -> HttpResponse:
     return _render(request, "statement.html", actor, context)
 
 
+def _filters_refused(context: dict[str, Any], page: str) -> HttpResponse | None:
+    """A download with a filter we can't use goes back to the page, which says what to fix."""
+    if not context["filters"].errors:
+        return None
+    return redirect(f"{page}?{context['query']}")
+
+
 @login_required
 def statement_csv(request: HttpRequest, community: str) -> HttpResponse:
     actor = _acting(request, community)
     account = selectors.my_account(actor=actor)
-    _context, result = _statement_context(request, actor, account)
-    return _statement_csv(result, f"time-credits-{community}.csv")
+    context, result = _statement_context(request, actor, account)
+    page = reverse("ledger:statement", kwargs={"community": community})
+    return _filters_refused(context, page) or _statement_csv(
+        result, f"time-credits-{community}.csv"
+    )
 
 
 @login_required
@@ -187,8 +197,11 @@ def account_statement(request: HttpRequest, community: str, pk: int) -> HttpResp
 def account_statement_csv(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     actor = _acting(request, community)
     account = selectors.account_get(actor=actor, pk=pk)
-    _context, result = _statement_context(request, actor, account)
-    return _statement_csv(result, f"time-credits-{community}-account-{pk}.csv")
+    context, result = _statement_context(request, actor, account)
+    page = reverse("ledger:account_statement", kwargs={"community": community, "pk": pk})
+    return _filters_refused(context, page) or _statement_csv(
+        result, f"time-credits-{community}-account-{pk}.csv"
+    )
 
 
 # --- Giving ------------------------------------------------------------------------------------

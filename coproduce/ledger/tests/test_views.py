@@ -6,12 +6,15 @@ import csv
 import io
 import re
 import uuid
+from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from coproduce.communities.models import Community, Membership
@@ -104,6 +107,38 @@ def test_balance_as_of_a_date_is_shown(
 ) -> None:
     page = member_client.get(url("statement", community), {"as_of": "2024-03-01"})
     assert "Balance at the end of 1 March 2024: 0:00" in page.content.decode()
+
+
+@pytest.mark.parametrize("typed", ["9999-12-31", "0001-01-01", "2201-01-01", "1899-12-31"])
+@pytest.mark.parametrize("field", ["date_from", "date_to", "as_of"])
+def test_dates_outside_1900_to_2200_are_refused_beside_the_field(
+    community: Community, member: Membership, member_client: Client, field: str, typed: str
+) -> None:
+    page = member_client.get(url("statement", community), {field: typed})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'id="id_{field}_error"' in html
+    assert "Choose a date from the year 1900 to the year 2200." in html
+    assert f'value="{typed}"' in html
+    for name, kwargs in (
+        ("statement", {}),
+        ("account_statement", {"pk": account_of(member).pk}),
+    ):
+        download = member_client.get(url(f"{name}_csv", community, **kwargs), {field: typed})
+        assert download.status_code == 302
+        assert download["Location"] == url(name, community, **kwargs) + f"?{field}={typed}"
+
+
+def test_the_first_and_last_days_allowed_are_shown(
+    community: Community, member: Membership, coordinator: Membership, member_client: Client
+) -> None:
+    pay(coordinator, account_of(member), account_of(make_member(community)), 90, memo="Tea")
+    query = {"date_from": "1900-01-01", "date_to": "2200-12-31", "as_of": "2200-12-31"}
+    html = member_client.get(url("statement", community), query).content.decode()
+    assert "Balance at the end of 31 December 2200: \u22121:30" in html and "Tea" in html
+    assert 'min="1900-01-01"' in html and 'max="2200-12-31"' in html
+    download = member_client.get(url("statement_csv", community), query)
+    assert download.status_code == 200 and "Tea" in download.content.decode()
 
 
 def test_giving_twice_with_one_form_pays_once(
@@ -245,6 +280,71 @@ def test_a_coordinator_adds_a_credit_rule_version(
     assert (rule.out_of_hours_per_mille, rule.category_per_mille) == (1500, {"personal care": 2000})
     page = coordinator_client.get(url("rules", community))
     assert "×1.5" in page.content.decode() and "personal care ×2" in page.content.decode()
+
+
+RULE_FORM = {
+    "window_start": "09:00",
+    "window_end": "17:00",
+    "out_of_hours": "1",
+    "categories": "",
+    "stacking": "multiply",
+    "note": "",
+}
+
+
+def record_form(community: Community, given_at: str) -> dict[str, str]:
+    giver, receiver = make_member(community), make_member(community)
+    return {
+        "kind": "exchange",
+        "debit": f"member:{receiver.pk}",
+        "credit": f"member:{giver.pk}",
+        "minutes": "1:00",
+        "given_at": given_at,
+        "memo": "",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+
+
+@pytest.mark.parametrize("offset", ["-23:15", "+16:00"])
+def test_a_time_typed_with_an_offset_postgresql_cannot_store_is_kept_as_the_same_moment(
+    community: Community, coordinator_client: Client, offset: str
+) -> None:
+    """A browser sends no offset, but anyone can type one; PostgreSQL refuses beyond ±15:59."""
+    moment = (timezone.now() + timedelta(days=10)).replace(second=0, microsecond=0)
+    hours, minutes = int(offset[:3]), int(offset[0] + offset[4:])
+    typed = moment.astimezone(dt_timezone(timedelta(hours=hours, minutes=minutes)))
+    text = typed.strftime("%Y-%m-%dT%H:%M") + offset
+    rules = coordinator_client.post(url("rules", community), {**RULE_FORM, "starts_at": text})
+    assert rules.status_code == 302
+    assert CreditRule.objects.get(community=community, version=2).starts_at == moment
+    past = moment - timedelta(days=20)
+    data = record_form(community, past.astimezone(typed.tzinfo).strftime("%Y-%m-%dT%H:%M") + offset)
+    assert coordinator_client.post(url("transfer_record", community), data).status_code == 302
+    assert Transfer.objects.get(community=community).given_at == past
+    assert coordinator_client.get(url("rules", community)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["9999-12-31T23:59:59-14:00", "9999-12-31T23:59", "0001-01-01T00:00+14:00", "2201-01-01T00:00"],
+)
+def test_times_outside_1900_to_2200_are_refused_beside_the_field(
+    community: Community, coordinator_client: Client, typed: str
+) -> None:
+    """Stored past the year 9999 in UTC, a rule's start could never be read back: the rules
+    page, and every transfer under a rule, would fail for the whole community."""
+    rules = coordinator_client.post(url("rules", community), {**RULE_FORM, "starts_at": typed})
+    record = coordinator_client.post(
+        url("transfer_record", community), record_form(community, typed)
+    )
+    for response, field in ((rules, "starts_at"), (record, "given_at")):
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert f'id="id_{field}_error"' in html and f'value="{typed}"' in html
+        assert "Choose a date from the year 1900 to the year 2200." in html
+    assert not CreditRule.objects.filter(community=community, version=2).exists()
+    assert not Transfer.objects.filter(community=community).exists()
+    assert coordinator_client.get(url("rules", community)).status_code == 200
 
 
 def test_members_read_the_rules_but_cannot_add_one(
