@@ -227,3 +227,27 @@ def test_roles_page_keeps_admin_for_admins(coordinator_client, community, member
     assert "Only an administrator" in response.content.decode()
     member.refresh_from_db()
     assert not member.is_admin
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "Tunde\x00"},
+        {"page": "100000000000000000000"},
+        {"page": "1" * 5000},
+        {"page": "\u00b2"},
+    ],
+)
+def test_odd_search_text_and_page_numbers_show_the_member_list(member_client, community, query):
+    """PostgreSQL can't hold a NUL character or an integer this big; the page answers anyway
+    (a NUL is dropped from the search, a page past the end shows the last page)."""
+    MembershipFactory(community=community, profile__display_name="Tunde Adebayo")
+    response = member_client.get(f"/c/{community.slug}/members/", query)
+    assert response.status_code == 200
+    assert "Tunde Adebayo" in response.content.decode()
+
+
+def test_an_invitation_address_with_odd_characters_is_not_found(member_client):
+    for client in (Client(), member_client):
+        assert client.get("/communities/invitations/a%00b/").status_code == 404
+        assert client.post("/communities/invitations/a%00b/").status_code == 404
