@@ -251,3 +251,18 @@ def test_an_invitation_address_with_odd_characters_is_not_found(member_client):
     for client in (Client(), member_client):
         assert client.get("/communities/invitations/a%00b/").status_code == 404
         assert client.post("/communities/invitations/a%00b/").status_code == 404
+
+
+@pytest.mark.parametrize("typed", ["NaN, NaN", "sNaN, 0", "0, -NaN", "51.43", "north, west"])
+def test_a_location_that_is_not_two_numbers_gets_a_plain_message(member_client, member, typed):
+    """Decimal reads "NaN", and comparing it with a latitude is an error, not False."""
+    response = member_client.post(
+        f"/c/{member.community.slug}/profile/",
+        {"display_name": "Ann", "contact_preference": "email", "approx_location": typed},
+    )
+    page = response.content.decode()
+    assert response.status_code in (200, 400)
+    assert 'id="id_approx_location_error"' in page and f'value="{typed}"' in page
+    assert escape("Write two numbers with a comma between, like 51.43, -0.09.") in page
+    member.profile.refresh_from_db()
+    assert member.profile.approx_latitude is None
