@@ -72,6 +72,22 @@ class BoundedDateTimeField(forms.DateTimeField):
         return attrs
 
 
+class RowsChoiceField(forms.ModelMultipleChoiceField):
+    """Several rows chosen by id, each id checked before the database sees it: SQLite can't
+    compare with an integer past 64 bits (Django guards single ids, not lists of them)."""
+
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, list | tuple) and (self.to_field_name or "pk") == "pk":
+            for pk in value:
+                if row_id(pk) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super().clean(value)
+
+
 def row_id(value: object) -> int | None:
     """The id in an address or a hidden field (``?for=12``), or None when it can't be one.
 

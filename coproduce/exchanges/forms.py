@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.communities.models import Membership
-from coproduce.edge.forms import BoundedDateField, BoundedDateTimeField
+from coproduce.edge.forms import BoundedDateField, BoundedDateTimeField, RowsChoiceField
 from coproduce.exchanges.fields import DurationMinutesField
 from coproduce.exchanges.models import MAX_EXCHANGE_MINUTES, Category, Listing
 from coproduce.people.models import DAY_PARTS, WEEKDAYS
@@ -326,7 +326,7 @@ class GroupRecordForm(IdempotentForm):
         ],
     )
     one = forms.ModelChoiceField(label=_("The one person"), queryset=Membership.objects.none())
-    many = forms.ModelMultipleChoiceField(
+    many = RowsChoiceField(
         label=_("The other people"),
         queryset=Membership.objects.none(),
         widget=forms.CheckboxSelectMultiple,

@@ -423,3 +423,27 @@ def test_a_coordinator_acting_for_an_odd_member_number_is_asked_to_choose(town, 
     )
     assert response.status_code == 400
     assert "Choose which person you are acting for." in response.content.decode()
+
+
+@pytest.mark.parametrize("chosen", ["100000000000000000000", "\u00b2", "1" * 5000])
+def test_an_odd_member_number_in_a_group_session_is_refused_beside_the_field(
+    town, ann, bob, chosen
+):
+    """SQLite can't compare with an integer past 64 bits; Django guards one id, not a list."""
+    boss = make_member(town, is_coordinator=True)
+    response = client_for(boss, second_factor=True).post(
+        "/c/town/exchange/coordinator/group/",
+        {
+            "idempotency_key": str(uuid.uuid4()),
+            "direction": "one_to_many",
+            "one": ann.pk,
+            "many": [bob.pk, chosen],
+            "category": category(town).pk,
+            "title": "Walk",
+            "minutes": "1:00",
+            "given_on": timezone.localdate().isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert 'id="id_many_error"' in response.content.decode()
+    assert not Transfer.objects.filter(community=town).exists()
