@@ -114,9 +114,11 @@ class ProfileForm(forms.ModelForm):
         try:
             latitude, longitude = (Decimal(part) for part in parts)
         except (ValueError, InvalidOperation):
+            latitude = longitude = Decimal("NaN")
+        if not (latitude.is_finite() and longitude.is_finite()):  # "NaN" can't be compared
             raise forms.ValidationError(
                 _("Write two numbers with a comma between, like 51.43, -0.09.")
-            ) from None
+            )
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
             raise forms.ValidationError(_("That is not a place on Earth."))
         return latitude, longitude

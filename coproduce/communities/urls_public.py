@@ -8,5 +8,7 @@ app_name = "directory"
 urlpatterns = [
     path("", views.directory, name="list"),
     path("<slug:community>/join/", views.join_request, name="join"),
-    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    # Tokens are URL-safe base64 (secrets.token_urlsafe), the slug alphabet: anything else is
+    # not found before it reaches the database.
+    path("invitations/<slug:token>/", views.invitation_accept, name="invitation_accept"),
 ]

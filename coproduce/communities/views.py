@@ -171,7 +171,8 @@ def member_profile_edit(request: HttpRequest, community: str, pk: int) -> HttpRe
 def member_list(request: HttpRequest, community: str) -> HttpResponse:
     actor = acting_membership(request, community)
     _require(permissions.can_see_member_list(actor))
-    search = request.GET.get("q", "").strip()[:80]
+    # PostgreSQL can't hold a NUL character; nobody means to search for one.
+    search = request.GET.get("q", "").replace("\x00", "").strip()[:80]
     page = Paginator(selectors.member_list(actor=actor, search=search), MEMBERS_PER_PAGE).get_page(
         request.GET.get("page")
     )

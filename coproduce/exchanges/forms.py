@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.communities.models import Membership
+from coproduce.edge.forms import BoundedDateField, BoundedDateTimeField, RowsChoiceField
 from coproduce.exchanges.fields import DurationMinutesField
 from coproduce.exchanges.models import MAX_EXCHANGE_MINUTES, Category, Listing
 from coproduce.people.models import DAY_PARTS, WEEKDAYS
@@ -37,7 +38,7 @@ class CategoryChoiceField(forms.ModelChoiceField):
 
 class ListingForm(forms.ModelForm):
     category = CategoryChoiceField(label=_("Kind of help"), queryset=Category.objects.none())
-    open_until = forms.DateField(
+    open_until = BoundedDateField(
         label=_("Keep it open until"),
         widget=DATE_WIDGET,
         help_text=_("We remind you before then, so you can keep it open longer."),
@@ -74,6 +75,7 @@ class ListingForm(forms.ModelForm):
             "starts_at": _("Leave empty if you will agree a time with each person."),
             "capacity": _("1 for help to one person; more for a group session."),
         }
+        field_classes = {"starts_at": BoundedDateTimeField}
         widgets = {
             "kind": forms.RadioSelect,
             "place": forms.RadioSelect,
@@ -189,7 +191,7 @@ class ProposeForm(forms.Form):
 class AgreeForm(forms.Form):
     prefix = "agree"
 
-    agreed_for = forms.DateTimeField(label=_("Date and time"), widget=DATETIME_WIDGET)
+    agreed_for = BoundedDateTimeField(label=_("Date and time"), widget=DATETIME_WIDGET)
     text = forms.CharField(
         label=_("Anything to add (optional)"),
         max_length=2000,
@@ -204,7 +206,7 @@ class RecordForm(IdempotentForm):
     minutes = DurationMinutesField(
         label=_("How long was the help"), max_minutes=MAX_EXCHANGE_MINUTES
     )
-    given_on = forms.DateField(
+    given_on = BoundedDateField(
         label=_("On what day"),
         widget=DATE_WIDGET,
         required=False,
@@ -283,7 +285,7 @@ class AssistedRecordForm(IdempotentForm):
     minutes = DurationMinutesField(
         label=_("How long was the help"), max_minutes=MAX_EXCHANGE_MINUTES
     )
-    given_on = forms.DateField(label=_("On what day"), widget=DATE_WIDGET)
+    given_on = BoundedDateField(label=_("On what day"), widget=DATE_WIDGET)
     confirm_now = forms.BooleanField(
         label=_("The other person has confirmed the hours too"),
         required=False,
@@ -323,7 +325,7 @@ class GroupRecordForm(IdempotentForm):
         ],
     )
     one = forms.ModelChoiceField(label=_("The one person"), queryset=Membership.objects.none())
-    many = forms.ModelMultipleChoiceField(
+    many = RowsChoiceField(
         label=_("The other people"),
         queryset=Membership.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -333,7 +335,7 @@ class GroupRecordForm(IdempotentForm):
     minutes = DurationMinutesField(
         label=_("How long, for each person"), max_minutes=MAX_EXCHANGE_MINUTES
     )
-    given_on = forms.DateField(label=_("On what day"), widget=DATE_WIDGET)
+    given_on = BoundedDateField(label=_("On what day"), widget=DATE_WIDGET)
 
     def __init__(
         self,

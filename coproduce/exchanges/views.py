@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from coproduce.communities.models import Community, Membership
 from coproduce.communities.views import acting_membership
+from coproduce.edge.forms import row_id
 from coproduce.exchanges import permissions, selectors, services
 from coproduce.exchanges.forms import (
     AgreeForm,
@@ -116,9 +117,9 @@ def search(request: HttpRequest, community: str) -> HttpResponse:
 
 
 def _owner_from(request: HttpRequest, actor: Membership) -> Membership:
-    wanted = request.GET.get("for") or request.POST.get("for")
-    if wanted and str(wanted).isdigit() and permissions.can_assist(actor):
-        return selectors.member_choose(actor=actor, pk=int(wanted))
+    wanted = row_id(request.GET.get("for") or request.POST.get("for"))
+    if wanted is not None and permissions.can_assist(actor):
+        return selectors.member_choose(actor=actor, pk=wanted)
     return actor
 
 
@@ -313,10 +314,10 @@ def _member_for(request: HttpRequest, actor: Membership, exchange: Exchange) -> 
     """The party this request acts for: the actor, or the side a coordinator chose."""
     if exchange.is_party(actor):
         return actor
-    wanted = request.POST.get("member", "")
-    if permissions.can_assist(actor) and wanted.isdigit():
+    wanted = row_id(request.POST.get("member"))
+    if permissions.can_assist(actor) and wanted is not None:
         for party in (exchange.giver, exchange.receiver):
-            if party.pk == int(wanted):
+            if party.pk == wanted:
                 return party
     raise PermissionDenied(_("Choose which person you are acting for."))
 
@@ -488,8 +489,8 @@ def propose(request: HttpRequest, community: str) -> HttpResponse:
     actor = _acting(request, community)
     member = _owner_from(request, actor)
     initial: dict[str, Any] = {"direction": "give"}
-    if (other := request.GET.get("to", "")).isdigit():
-        initial["other"] = int(other)
+    if (other := row_id(request.GET.get("to"))) is not None:
+        initial["other"] = other
     form = ProposeForm(
         request.POST or None,
         initial=initial,
@@ -538,8 +539,8 @@ def assisted_record(request: HttpRequest, community: str) -> HttpResponse:
     actor = _coordinating(request, community)
     members = selectors.members_to_choose(actor=actor)
     initial: dict[str, Any] = {"given_on": timezone.localdate()}
-    if (wanted := request.GET.get("for", "")).isdigit():
-        initial["giver"] = int(wanted)
+    if (wanted := row_id(request.GET.get("for"))) is not None:
+        initial["giver"] = wanted
     form = AssistedRecordForm(
         request.POST or None,
         initial=initial,

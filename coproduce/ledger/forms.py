@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.communities.models import Membership
+from coproduce.edge.forms import BoundedDateField, BoundedDateTimeField
 from coproduce.ledger.models import CreditRule, Transfer
 from coproduce.ledger.rules import PER_MILLE
 from coproduce.ledger.templatetags.ledger import minutes_display
@@ -145,7 +146,7 @@ class RecordTransferForm(IdempotentForm):
             "for example “personal-care”."
         ),
     )
-    given_at = forms.DateTimeField(
+    given_at = BoundedDateTimeField(
         label=_("When the time was given (optional)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -195,7 +196,7 @@ _CATEGORY_LINE = re.compile(
 
 
 class CreditRuleForm(forms.Form):
-    starts_at = forms.DateTimeField(
+    starts_at = BoundedDateTimeField(
         label=_("Applies from (optional)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -271,10 +272,10 @@ class LinkGiveForm(IdempotentForm):
 
 
 class StatementFilterForm(forms.Form):
-    date_from = forms.DateField(
+    date_from = BoundedDateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = BoundedDateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     kind = forms.MultipleChoiceField(
@@ -283,7 +284,7 @@ class StatementFilterForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    as_of = forms.DateField(
+    as_of = BoundedDateField(
         label=_("Balance at the end of"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import MAXYEAR, UTC, date, datetime, time, timedelta
 
 from django.db.models import Case, F, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.functions import Coalesce
@@ -120,9 +120,37 @@ def holds_open(*, actor: Membership, account: Account | None = None) -> QuerySet
 # --- Statements ----------------------------------------------------------------------------------
 
 
+_FIRST_MOMENT = datetime.min.replace(tzinfo=UTC)
+_LAST_MOMENT = datetime.max.replace(tzinfo=UTC)
+
+
+def _instant(community: Community, moment: datetime) -> datetime:
+    """``moment`` in UTC, which every database stores, clamped to the ends of the calendar.
+
+    A naive moment is read in the community's time zone. Any date the API or a form lets
+    through is safe here: the end of 31 December 9999 west of Greenwich, or the start of
+    1 January 1 east of it, does not exist in UTC and becomes the last or first moment there
+    is; an offset PostgreSQL can't store (such as -23:15) is converted away.
+    """
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(community.timezone))
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return _LAST_MOMENT if moment.year == MAXYEAR else _FIRST_MOMENT
+
+
 def local_day_start(community: Community, day: date) -> datetime:
-    """Midnight at the start of ``day`` in the community's time zone."""
-    return datetime.combine(day, time.min, tzinfo=zoneinfo.ZoneInfo(community.timezone))
+    """Midnight at the start of ``day`` in the community's time zone (in UTC)."""
+    return _instant(community, datetime.combine(day, time.min))
+
+
+def local_day_end(community: Community, day: date) -> datetime:
+    """Midnight at the end of ``day`` in the community's time zone (in UTC): the first moment
+    of the next day, or the last moment there is after 31 December 9999."""
+    if day >= date.max:
+        return _LAST_MOMENT
+    return local_day_start(community, day + timedelta(days=1))
 
 
 def _signed(account: Account) -> Case:
@@ -139,12 +167,12 @@ def _posted_for(account: Account) -> QuerySet[Transfer]:
 
 
 def balance_as_of(*, actor: Membership, account: Account, at: datetime) -> int:
-    """The posted balance just before ``at``."""
+    """The posted balance just before ``at`` (naive: in the community's time zone)."""
     if not permissions.can_see_account(actor, account):
         raise Http404
     total = (
         _posted_for(account)
-        .filter(created_at__lt=at)
+        .filter(created_at__lt=_instant(actor.community, at))
         .aggregate(total=Coalesce(Sum(_signed(account)), Value(0)))["total"]
     )
     return int(total)
@@ -187,7 +215,7 @@ def statement(
         raise Http404
     community = actor.community
     start = local_day_start(community, date_from) if date_from else None
-    end = local_day_start(community, date_to + timedelta(days=1)) if date_to else None
+    end = local_day_end(community, date_to) if date_to else None
     opening = balance_as_of(actor=actor, account=account, at=start) if start else 0
     rows = _posted_for(account).select_related(
         "debit__membership__profile",

@@ -4,7 +4,7 @@ permissions, and hands writes to services; ledger refusals come back as plain me
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -89,7 +89,7 @@ def _statement_context(
     as_of = values.get("as_of")
     balance_as_of = None
     if as_of is not None:
-        end = selectors.local_day_start(actor.community, as_of) + timedelta(days=1)
+        end = selectors.local_day_end(actor.community, as_of)
         balance_as_of = selectors.balance_as_of(actor=actor, account=account, at=end)
     context = {
         "account": account,
@@ -107,26 +107,27 @@ def _statement_context(
 def _statement_csv(statement: selectors.Statement, filename: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("Date"),
-            _("Kind"),
-            _("From or to"),
-            _("Note"),
-            _("Change"),
-            _("Balance"),
-            _("Change in minutes"),
-            _("Balance in minutes"),
-            _("Transfer number"),
-        ]
-    )
+    # Every text cell in quotes, so a spreadsheet that splits on ";" or tabs keeps it whole;
+    # numbers bare, so they stay numbers.
+    writer = csv.writer(response, quoting=csv.QUOTE_NONNUMERIC)
+    header = [
+        _("Date"),
+        _("Kind"),
+        _("From or to"),
+        _("Note"),
+        _("Change"),
+        _("Balance"),
+        _("Change in minutes"),
+        _("Balance in minutes"),
+        _("Transfer number"),
+    ]
+    writer.writerow([_safe_cell(str(title)) for title in header])
     for line in statement.lines:
         transfer = line.transfer
         writer.writerow(
             [
                 timezone.localtime(transfer.created_at).strftime("%Y-%m-%d %H:%M"),
-                transfer.get_kind_display(),
+                _safe_cell(str(transfer.get_kind_display())),
                 _safe_cell(str(line.other.owner_name)),
                 _safe_cell(transfer.memo),
                 minutes_display(line.change),
@@ -139,9 +140,15 @@ def _statement_csv(statement: selectors.Statement, filename: str) -> HttpRespons
     return response
 
 
+# A formula trigger (OWASP: = + - @ tab CR) at the start of the text or after anything a
+# spreadsheet may split cells on (, ; tab CR LF), allowing spaces before it.
+_FORMULA = re.compile(r"(^|[,;\t\r\n])( *)(?=[=+\-@\t\r])")
+
+
 def _safe_cell(text: str) -> str:
-    """Stop spreadsheets from running a cell as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Text that no spreadsheet runs as a formula, however it splits the line: an apostrophe
+    goes before each formula character that could start a cell (OWASP's advice for CSV)."""
+    return _FORMULA.sub(r"\1\2'", text)
 
 
 @login_required
@@ -155,13 +162,23 @@ def statement(request: HttpRequest, community: str) -> HttpResponse:
     return _render(request, "statement.html", actor, context)
 
 
+def _filters_refused(context: dict[str, Any], page: str) -> HttpResponse | None:
+    """A download with a filter we can't use goes back to the page, which says what to fix."""
+    if not context["filters"].errors:
+        return None
+    return redirect(f"{page}?{context['query']}")
+
+
 @login_required
 @never_cache  # a statement is personal: no browser or proxy may keep a copy of the file
 def statement_csv(request: HttpRequest, community: str) -> HttpResponse:
     actor = _acting(request, community)
     account = selectors.my_account(actor=actor)
-    _context, result = _statement_context(request, actor, account)
-    return _statement_csv(result, f"time-credits-{community}.csv")
+    context, result = _statement_context(request, actor, account)
+    page = reverse("ledger:statement", kwargs={"community": community})
+    return _filters_refused(context, page) or _statement_csv(
+        result, f"time-credits-{community}.csv"
+    )
 
 
 @login_required
@@ -183,8 +200,11 @@ def account_statement(request: HttpRequest, community: str, pk: int) -> HttpResp
 def account_statement_csv(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     actor = _acting(request, community)
     account = selectors.account_get(actor=actor, pk=pk)
-    _context, result = _statement_context(request, actor, account)
-    return _statement_csv(result, f"time-credits-{community}-account-{pk}.csv")
+    context, result = _statement_context(request, actor, account)
+    page = reverse("ledger:account_statement", kwargs={"community": community, "pk": pk})
+    return _filters_refused(context, page) or _statement_csv(
+        result, f"time-credits-{community}-account-{pk}.csv"
+    )
 
 
 # --- Giving ------------------------------------------------------------------------------------

@@ -250,3 +250,42 @@ def test_an_invitation_only_community_is_invisible_to_people_outside_it():
             "no-such-community", "closed"
         )
     assert not Membership.objects.filter(community__slug="closed").exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "Tunde\x00"},
+        {"page": "100000000000000000000"},
+        {"page": "1" * 5000},
+        {"page": "\u00b2"},
+    ],
+)
+def test_odd_search_text_and_page_numbers_show_the_member_list(member_client, community, query):
+    """PostgreSQL can't hold a NUL character or an integer this big; the page answers anyway
+    (a NUL is dropped from the search, a page past the end shows the last page)."""
+    MembershipFactory(community=community, profile__display_name="Tunde Adebayo")
+    response = member_client.get(f"/c/{community.slug}/members/", query)
+    assert response.status_code == 200
+    assert "Tunde Adebayo" in response.content.decode()
+
+
+def test_an_invitation_address_with_odd_characters_is_not_found(member_client):
+    for client in (Client(), member_client):
+        assert client.get("/communities/invitations/a%00b/").status_code == 404
+        assert client.post("/communities/invitations/a%00b/").status_code == 404
+
+
+@pytest.mark.parametrize("typed", ["NaN, NaN", "sNaN, 0", "0, -NaN", "51.43", "north, west"])
+def test_a_location_that_is_not_two_numbers_gets_a_plain_message(member_client, member, typed):
+    """Decimal reads "NaN", and comparing it with a latitude is an error, not False."""
+    response = member_client.post(
+        f"/c/{member.community.slug}/profile/",
+        {"display_name": "Ann", "contact_preference": "email", "approx_location": typed},
+    )
+    page = response.content.decode()
+    assert response.status_code in (200, 400)
+    assert 'id="id_approx_location_error"' in page and f'value="{typed}"' in page
+    assert escape("Write two numbers with a comma between, like 51.43, -0.09.") in page
+    member.profile.refresh_from_db()
+    assert member.profile.approx_latitude is None

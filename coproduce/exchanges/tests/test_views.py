@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.db import connection
@@ -267,3 +268,182 @@ def test_member_home_shows_balance_confirmations_and_listings_for_me(town, ann, 
     assert "Please confirm these hours" in page and "Weeding" in page
     assert "Digging the allotment" in page
     assert 'href="/c/town/credits/"' in page
+
+
+def _listing_form(town, **fields):
+    return {
+        "kind": "offer",
+        "category": category(town).pk,
+        "title": "Tea and a chat",
+        "description": "",
+        "place": "your_home",
+        "capacity": "1",
+        "open_until": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        **fields,
+    }
+
+
+def _typed_with(moment, offset):
+    """``moment`` as someone could type it with a UTC offset like "-23:15"."""
+    sign = -1 if offset[0] == "-" else 1
+    zone = dt_timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:])))
+    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M") + offset
+
+
+@pytest.mark.parametrize("offset", ["-23:15", "+16:00"])
+def test_a_time_typed_with_an_offset_postgresql_cannot_store_is_the_same_moment(
+    town, ann, bob, offset
+):
+    """Browsers send no offset, but anyone can type one; PostgreSQL refuses beyond ±15:59."""
+    moment = (timezone.now() + timedelta(days=10)).replace(second=0, microsecond=0)
+    a = client_for(ann)
+    created = a.post(
+        "/c/town/exchange/listings/new/",
+        _listing_form(town, starts_at=_typed_with(moment, offset)),
+    )
+    assert created.status_code == 302
+    assert Listing.objects.get(title="Tea and a chat").starts_at == moment
+    exchange = make_exchange(ann, bob)
+    agreed = a.post(
+        f"/c/town/exchange/exchanges/{exchange.pk}/agree/",
+        {"agree-agreed_for": _typed_with(moment, offset)},
+    )
+    assert agreed.status_code == 302
+    assert Exchange.objects.get(pk=exchange.pk).agreed_for == moment
+
+
+def test_a_time_past_the_year_2200_is_refused_and_the_pages_keep_working(town, ann, bob):
+    """Stored past the year 9999 in UTC, a session's start could never be read back: the search
+    page would fail for the whole community."""
+    a = client_for(ann)
+    typed = "9999-12-31T23:59:59-14:00"
+    response = a.post("/c/town/exchange/listings/new/", _listing_form(town, starts_at=typed))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="id_starts_at_error"' in page and f'value="{typed}"' in page
+    assert "Choose a date from the year 1900 to the year 2200." in page
+    assert not Listing.objects.filter(title="Tea and a chat").exists()
+    exchange = make_exchange(ann, bob)
+    agreed = a.post(f"/c/town/exchange/exchanges/{exchange.pk}/agree/", {"agree-agreed_for": typed})
+    assert agreed.status_code == 400
+    assert "Choose a date from the year 1900 to the year 2200." in agreed.content.decode()
+    for path in ("/c/town/exchange/", "/c/town/exchange/mine/"):
+        assert a.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2201-01-01", "9999-12-31"])
+def test_a_day_outside_1900_to_2200_is_refused_beside_the_field(town, ann, bob, day):
+    boss = make_member(town, is_coordinator=True)
+    coordinator = client_for(boss, second_factor=True)
+    common = {"category": category(town).pk, "title": "Phone chat", "minutes": "1:00"}
+    group = coordinator.post(
+        "/c/town/exchange/coordinator/group/",
+        {
+            **common,
+            "idempotency_key": str(uuid.uuid4()),
+            "direction": "one_to_many",
+            "one": ann.pk,
+            "many": [bob.pk],
+            "given_on": day,
+        },
+    )
+    assisted = coordinator.post(
+        "/c/town/exchange/coordinator/record/",
+        {
+            **common,
+            "idempotency_key": str(uuid.uuid4()),
+            "giver": ann.pk,
+            "receiver": bob.pk,
+            "given_on": day,
+        },
+    )
+    exchange = make_exchange(ann, bob)
+    recorded = client_for(ann).post(
+        f"/c/town/exchange/exchanges/{exchange.pk}/record/",
+        {
+            "record-idempotency_key": str(uuid.uuid4()),
+            "record-minutes": "1:00",
+            "record-given_on": day,
+        },
+    )
+    listing = client_for(ann).post(
+        "/c/town/exchange/listings/new/", _listing_form(town, open_until=day)
+    )
+    for response, field in (
+        (group, "given_on"),
+        (assisted, "given_on"),
+        (recorded, "record-given_on"),
+        (listing, "open_until"),
+    ):
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert f'id="id_{field}_error"' in page and f'value="{day}"' in page
+        assert "Choose a date from the year 1900 to the year 2200." in page
+    assert not Transfer.objects.filter(community=town).exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"page": "100000000000000000000"},
+        {"page": "-1"},
+        {"page": "1e400"},
+        {"for": "100000000000000000000"},
+        {"for": "\u00b2"},
+        {"for": "1" * 5000},
+        {"to": "100000000000000000000"},
+        {"to": "\u00b2"},
+        {"within_km": "100000000000000000000"},
+        {"status": "100000000000000000000"},
+    ],
+)
+def test_huge_and_odd_numbers_in_an_address_show_a_normal_page(town, ann, query):
+    """The last page for a page number past the end; the first for one that is not a number;
+    a member id that can't be one is ignored. Never a server error: PostgreSQL has no integer
+    this big, and "²" passes ``str.isdigit`` but not ``int``."""
+    boss = make_member(town, is_coordinator=True)
+    coordinator = client_for(boss, second_factor=True)
+    for path in (
+        "/c/town/exchange/",
+        "/c/town/exchange/mine/",
+        "/c/town/exchange/coordinator/",
+        "/c/town/exchange/propose/",
+        "/c/town/exchange/listings/new/",
+        "/c/town/exchange/coordinator/record/",
+    ):
+        assert coordinator.get(path, query).status_code in (200, 404), path
+
+
+def test_a_coordinator_acting_for_an_odd_member_number_is_asked_to_choose(town, ann, bob):
+    boss = make_member(town, is_coordinator=True)
+    exchange = make_exchange(ann, bob)
+    response = client_for(boss, second_factor=True).post(
+        f"/c/town/exchange/exchanges/{exchange.pk}/message/",
+        {"member": "\u00b2", "message-text": "Hello"},
+    )
+    assert response.status_code == 400
+    assert "Choose which person you are acting for." in response.content.decode()
+
+
+@pytest.mark.parametrize("chosen", ["100000000000000000000", "\u00b2", "1" * 5000])
+def test_an_odd_member_number_in_a_group_session_is_refused_beside_the_field(
+    town, ann, bob, chosen
+):
+    """SQLite can't compare with an integer past 64 bits; Django guards one id, not a list."""
+    boss = make_member(town, is_coordinator=True)
+    response = client_for(boss, second_factor=True).post(
+        "/c/town/exchange/coordinator/group/",
+        {
+            "idempotency_key": str(uuid.uuid4()),
+            "direction": "one_to_many",
+            "one": ann.pk,
+            "many": [bob.pk, chosen],
+            "category": category(town).pk,
+            "title": "Walk",
+            "minutes": "1:00",
+            "given_on": timezone.localdate().isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert 'id="id_many_error"' in response.content.decode()
+    assert not Transfer.objects.filter(community=town).exists()

@@ -309,3 +309,43 @@ def test_a_member_can_cancel_a_gift_they_put_on_hold_but_not_a_hold_on_someone_e
     assert post(member_client, f"{base}/transfers/{theirs.pk}/void").status_code == 403
     assert post(member_client, f"{base}/transfers/{others.pk}/void").status_code == 404
     assert account_of(member).debits_pending == 15
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "expected"),
+    [
+        ("statement", {"date_to": "9999-12-31"}, 90),
+        ("statement", {"date_from": "0001-01-01", "date_to": "9999-12-31"}, 90),
+        ("balance", {"as_of": "9999-12-31"}, 90),
+        ("balance", {"as_of": "9999-12-31T23:59:59-14:00"}, 90),
+        ("balance", {"as_of": "0001-01-01T00:00:00+14:00"}, 0),
+        ("balance", {"as_of": "2999-01-01T10:00:00-23:15"}, 90),
+        ("balance", {"as_of": "2001-01-01T10:00:00+16:00"}, 0),
+    ],
+)
+def test_calendar_edges_and_odd_offsets_answer_200_or_a_plain_400(
+    community: Community,
+    member: Membership,
+    coordinator: Membership,
+    member_client: Client,
+    path: str,
+    query: dict[str, str],
+    expected: int,
+) -> None:
+    """Never a 500: the selectors clamp to the ends of the calendar and convert offsets that
+    PostgreSQL can't store; the API may also refuse such input with its usual error shape."""
+    pay(coordinator, account_of(make_member(community)), account_of(member), 90)
+    base = BASE.format(slug=community.slug)
+    url = (
+        f"{base}/accounts/{account_of(member).pk}/statement"
+        if path == "statement"
+        else base + "/balance"
+    )
+    response = member_client.get(url, query)
+    if response.status_code == 400:
+        assert set(response.json()["error"]) >= {"code", "message", "fields"}
+        return
+    assert response.status_code == 200
+    body = response.json()
+    balance = body["closing"] if path == "statement" else body["balance_as_of"]
+    assert balance == expected

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import timezone as fixed_offset
 
 import pytest
 from django.http import Http404
@@ -70,6 +71,57 @@ def test_balance_as_of_any_moment() -> None:
     assert selectors.balance_as_of(actor=me, account=account_of(me), at=before) == 0
     after = timezone.now() + timedelta(seconds=1)
     assert selectors.balance_as_of(actor=me, account=account_of(me), at=after) == -60
+
+
+# West of Greenwich the end of 31 December 9999 is in the year 10000 in UTC; east of it the
+# start of 1 January 1 is in the year 0. Neither exists in Python, and PostgreSQL refuses
+# offsets beyond ±15:59. The selectors must answer for every date the API and forms let through.
+CALENDAR_EDGE_ZONES = ["Europe/London", "America/Los_Angeles", "Pacific/Kiritimati"]
+
+
+@pytest.mark.parametrize("zone", CALENDAR_EDGE_ZONES)
+def test_statements_reach_both_ends_of_the_calendar(zone: str) -> None:
+    community = make_community(timezone=zone)
+    boss = make_coordinator(community)
+    me, other = make_member(community), make_member(community)
+    pay(boss, account_of(me), account_of(other), 60)
+    everything = selectors.statement(
+        actor=me, account=account_of(me), date_from=date.min, date_to=date.max
+    )
+    assert [line.change for line in everything.lines] == [-60]
+    assert everything.opening == 0 and everything.closing == -60
+    last_day = selectors.statement(
+        actor=me, account=account_of(me), date_from=date.max, date_to=date.max
+    )
+    assert last_day.lines == [] and last_day.opening == last_day.closing == -60
+    first_day = selectors.statement(
+        actor=me, account=account_of(me), date_from=date.min, date_to=date.min
+    )
+    assert first_day.lines == [] and first_day.opening == first_day.closing == 0
+
+
+@pytest.mark.parametrize("zone", CALENDAR_EDGE_ZONES)
+def test_balance_as_of_the_ends_of_the_calendar_and_odd_offsets(zone: str) -> None:
+    community = make_community(timezone=zone)
+    boss = make_coordinator(community)
+    me, other = make_member(community), make_member(community)
+    pay(boss, account_of(me), account_of(other), 60)
+    now = timezone.now()
+
+    def balance(at: datetime) -> int:
+        return selectors.balance_as_of(actor=me, account=account_of(me), at=at)
+
+    def offset(hours: int, minutes: int = 0) -> fixed_offset:
+        return fixed_offset(timedelta(hours=hours, minutes=minutes))
+
+    assert balance(datetime(9999, 12, 31, 23, 59, 59, tzinfo=offset(-14))) == -60
+    assert balance(datetime.max.replace(tzinfo=UTC)) == -60
+    assert balance(selectors.local_day_end(community, date.max)) == -60
+    assert balance(datetime(1, 1, 1, tzinfo=offset(14))) == 0
+    assert balance(datetime.min.replace(tzinfo=UTC)) == 0
+    # Offsets PostgreSQL can't store: -23:15 and +16:00.
+    assert balance((now + timedelta(days=1)).astimezone(offset(-23, -15))) == -60
+    assert balance((now - timedelta(days=1)).astimezone(offset(16))) == 0
 
 
 def test_holds_are_listed_apart_until_answered() -> None:

