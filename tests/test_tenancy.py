@@ -56,6 +56,7 @@ class Route:
     name: str
     route: str
     is_regex: bool
+    module: str = ""  # where the view is written ("coproduce.exchanges.views")
 
 
 def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[Route]:
@@ -72,6 +73,7 @@ def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[Rou
                 full_name,
                 prefix + str(pattern.pattern),
                 "(?P<" in str(pattern.pattern) or "^" in str(pattern.pattern),
+                getattr(pattern.callback, "__module__", ""),
             )
 
 
@@ -104,11 +106,15 @@ def _candidates(name: str, converter: str, *, victim: Community, ids: list[int])
     return ["not-a-real-token-1234"]
 
 
+def api_route(path: str) -> str:
+    """An API path of the schema as the URL configuration writes it: "{id}" becomes "<id>"."""
+    return re.sub(r"\{(\w+)\}", r"<\1>", path.lstrip("/"))
+
+
 def _api_methods() -> dict[str, tuple[str, ...]]:
-    """The methods each API path answers, from the API's own schema ("{id}" written "<id>", as
-    in the URL configuration)."""
+    """The methods each API path answers, from the API's own schema."""
     return {
-        re.sub(r"\{(\w+)\}", r"<\1>", path.lstrip("/")): tuple(operations)
+        api_route(path): tuple(operations)
         for path, operations in api.get_openapi_schema()["paths"].items()
     }
 
