@@ -33,6 +33,7 @@ from coproduce.communities.tests.roles import (
 )
 from coproduce.exchanges import permissions
 from coproduce.exchanges.models import Concern, Exchange, ExchangeEvent, Listing
+from coproduce.exchanges.services import LISTING_DAYS
 from coproduce.exchanges.tests.factories import (
     category,
     make_community,
@@ -55,8 +56,8 @@ SIGN_IN = "sign in"
 @dataclass
 class Scene:
     """A community where Gil (the giver) offers help to Rae (the receiver), and Vera has no
-    login. Each action has its own listing or exchange, so one allowed action cannot change
-    what the next one finds."""
+    login. The steps of one exchange run in the order people take them (a message, a date, the
+    hours, thanks, a concern, then cancelling); confirming has exchanges of its own."""
 
     town: Community
     giver: Membership
@@ -74,20 +75,18 @@ def build(role: str) -> tuple[Scene, Client]:
     receiver = make_member(town, profile__display_name="Rae")
     no_login = make_member(town, user=None, profile__display_name="Vera")
     scene = Scene(town, giver, receiver, no_login)
-    soon = timezone.now() + timedelta(days=2)
-    for name in ("view", "edit", "close", "answer"):
-        scene.listings[name] = make_listing(giver, title=f"Offer to {name}")
-    scene.listings["renew"] = make_listing(giver, title="Offer to renew", expires_at=soon)
-    for name in ("view", "message", "agree", "record", "cancel", "concern"):
-        scene.exchanges[name] = make_exchange(giver, receiver, title=f"Exchange to {name}")
-    for name in ("confirm", "thank"):
-        scene.exchanges[name] = record(make_exchange(giver, receiver, title=name), giver)
+    scene.listings["open"] = make_listing(giver, title="Gil's offer")
+    scene.listings["mine"] = make_listing(
+        giver, title="Gil's offer ending soon", expires_at=timezone.now() + timedelta(days=2)
+    )
+    scene.exchanges["steps"] = make_exchange(giver, receiver, title="Weeding")
+    scene.exchanges["confirm"] = record(make_exchange(giver, receiver, title="Digging"), giver)
     scene.exchanges["confirm for Vera"] = record(
-        make_exchange(giver, no_login, title="confirm for Vera"), giver
+        make_exchange(giver, no_login, title="Mowing"), giver
     )
     scene.concern = Concern.objects.create(
         community=town,
-        exchange=scene.exchanges["view"],
+        exchange=scene.exchanges["confirm"],
         raised_by=receiver,
         operator=receiver,
         text="Gil was late",
@@ -199,42 +198,42 @@ ACTIONS = (
     ),
     Action(
         "read an offer",
-        lambda s: Request("get", _page(s, f"listings/{s.listings['view'].pk}/")),
+        lambda s: Request("get", _page(s, f"listings/{s.listings['open'].pk}/")),
         IN_COMMUNITY,
+    ),
+    Action(
+        "ask for the help offered",
+        lambda s: Request(
+            "post", _page(s, f"listings/{s.listings['open'].pk}/"), {"text": "Can you?"}
+        ),
+        IN_COMMUNITY - {GIVER},
+        observe=lambda s: Exchange.objects.filter(listing=s.listings["open"]).count(),
+        refused_as={GIVER: 400},  # their own offer: the page says so
     ),
     Action(
         "change an offer",
         lambda s: Request(
             "post",
-            _page(s, f"listings/{s.listings['edit'].pk}/edit/"),
+            _page(s, f"listings/{s.listings['mine'].pk}/edit/"),
             _listing_form(s, "Changed offer"),
         ),
         PARTIES_AND_STAFF - {RECEIVER},
-        observe=_listing("edit", "title"),
+        observe=_listing("mine", "title"),
         done=lambda title: title == "Changed offer",
     ),
     Action(
-        "close an offer",
-        lambda s: Request("post", _page(s, f"listings/{s.listings['close'].pk}/close/")),
-        PARTIES_AND_STAFF - {RECEIVER},
-        observe=_listing("close", "status"),
-        done=lambda status: status == Listing.Status.CLOSED,
-    ),
-    Action(
         "keep an offer open longer",
-        lambda s: Request("post", _page(s, f"listings/{s.listings['renew'].pk}/renew/")),
+        lambda s: Request("post", _page(s, f"listings/{s.listings['mine'].pk}/renew/")),
         PARTIES_AND_STAFF - {RECEIVER},
-        observe=_listing("renew", "expires_at"),
-        done=lambda expires_at: expires_at > timezone.now() + timedelta(days=30),
+        observe=_listing("mine", "expires_at"),
+        done=lambda expires_at: expires_at > timezone.now() + timedelta(days=LISTING_DAYS - 1),
     ),
     Action(
-        "ask for the help offered",
-        lambda s: Request(
-            "post", _page(s, f"listings/{s.listings['answer'].pk}/"), {"text": "Can you?"}
-        ),
-        IN_COMMUNITY - {GIVER},
-        observe=lambda s: Exchange.objects.filter(listing=s.listings["answer"]).count(),
-        refused_as={GIVER: 400},  # their own offer: the page says so
+        "close an offer",
+        lambda s: Request("post", _page(s, f"listings/{s.listings['mine'].pk}/close/")),
+        PARTIES_AND_STAFF - {RECEIVER},
+        observe=_listing("mine", "status"),
+        done=lambda status: status == Listing.Status.CLOSED,
     ),
     Action(
         "propose an exchange to someone",
@@ -253,19 +252,19 @@ ACTIONS = (
     ),
     Action(
         "read an exchange",
-        lambda s: Request("get", _page(s, f"exchanges/{s.exchanges['view'].pk}/")),
+        lambda s: Request("get", _page(s, f"exchanges/{s.exchanges['steps'].pk}/")),
         PARTIES_AND_STAFF,
     ),
     Action(
         "send a message",
-        _exchange_post("message", "message", GIVER, **{"message-text": "See you at ten"}),
+        _exchange_post("steps", "message", GIVER, **{"message-text": "See you at ten"}),
         PARTIES_AND_STAFF,
-        observe=_events("message", ExchangeEvent.Kind.MESSAGE),
+        observe=_events("steps", ExchangeEvent.Kind.MESSAGE),
     ),
     Action(
         "agree a date",
         lambda s: _exchange_post(
-            "agree",
+            "steps",
             "agree",
             GIVER,
             **{
@@ -275,20 +274,39 @@ ACTIONS = (
             },
         )(s),
         PARTIES_AND_STAFF,
-        observe=_status("agree"),
+        observe=_status("steps"),
         done=lambda status: status == Exchange.Status.AGREED,
     ),
     Action(
         "record the hours",
         lambda s: _exchange_post(
-            "record",
+            "steps",
             "record",
             GIVER,
             **{"record-idempotency_key": str(uuid.uuid4()), "record-minutes": "1 hour"},
         )(s),
         PARTIES_AND_STAFF,
-        observe=_status("record"),
+        observe=_status("steps"),
         done=lambda status: status == Exchange.Status.RECORDED,
+    ),
+    Action(
+        "say thank you",
+        _exchange_post("steps", "thank", RECEIVER, **{"thank-text": "Thank you, Gil"}),
+        PARTIES_AND_STAFF,
+        observe=_events("steps", ExchangeEvent.Kind.THANKED),
+    ),
+    Action(
+        "raise a concern",
+        _exchange_post("steps", "concern", RECEIVER, **{"concern-text": "Gil was rude"}),
+        PARTIES_AND_STAFF,
+        observe=lambda s: Concern.objects.filter(exchange=s.exchanges["steps"]).count(),
+    ),
+    Action(
+        "cancel an exchange",
+        _exchange_post("steps", "cancel", GIVER, **{"cancel-reason": "I am unwell"}),
+        PARTIES_AND_STAFF,
+        observe=_status("steps"),
+        done=lambda status: status == Exchange.Status.CANCELLED,
     ),
     Action(
         "confirm the hours",
@@ -305,25 +323,6 @@ ACTIONS = (
         observe=_status("confirm for Vera"),
         done=lambda status: status == Exchange.Status.CONFIRMED,
         refused_as={GIVER: 400},
-    ),
-    Action(
-        "cancel an exchange",
-        _exchange_post("cancel", "cancel", GIVER, **{"cancel-reason": "I am unwell"}),
-        PARTIES_AND_STAFF,
-        observe=_status("cancel"),
-        done=lambda status: status == Exchange.Status.CANCELLED,
-    ),
-    Action(
-        "say thank you",
-        _exchange_post("thank", "thank", RECEIVER, **{"thank-text": "Thank you, Gil"}),
-        PARTIES_AND_STAFF,
-        observe=_events("thank", ExchangeEvent.Kind.THANKED),
-    ),
-    Action(
-        "raise a concern",
-        _exchange_post("concern", "concern", RECEIVER, **{"concern-text": "Gil was rude"}),
-        PARTIES_AND_STAFF,
-        observe=lambda s: Concern.objects.filter(exchange=s.exchanges["concern"]).count(),
     ),
     Action(
         "see every exchange and open concern",
@@ -454,8 +453,8 @@ def _call(name: str, actor: Membership, scene: Scene) -> bool:
     function = getattr(permissions, name)
     targets = {
         "can_act_for": (scene.giver,),
-        "can_see_exchange": (scene.exchanges["view"],),
-        "can_edit_listing": (scene.listings["view"],),
+        "can_see_exchange": (scene.exchanges["steps"],),
+        "can_edit_listing": (scene.listings["open"],),
     }.get(name, ())
     return bool(function(actor, *targets))
 
