@@ -19,9 +19,11 @@ import pytest
 from django.apps import apps
 from django.core import serializers
 from django.db import models
+from django.db.models import QuerySet
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 
+from coproduce.api.api import api
 from coproduce.api.services import api_token_create
 from coproduce.communities.demo import demo_extend
 from coproduce.communities.models import Community, Invitation, Membership
@@ -34,7 +36,16 @@ from coproduce.communities.tests.factories import (
 from coproduce.notifications.models import Notification
 
 MARKER = "ZQXSECRET"
-PROJECT_APPS = {"people", "communities", "ledger", "api", "exchanges", "notifications"}
+# Every installed project app: a new one is walked the moment it is installed.
+PROJECT_APPS = {
+    config.label for config in apps.get_app_configs() if config.name.startswith("coproduce.")
+}
+# Rows no community owns, with the reason; every other model of a project app must lead to a
+# community (tests/test_app_contract.py checks that each one has rows in the walked community).
+NOT_COMMUNITY_ROWS = {
+    "people.User": "a person may belong to several communities; only they see their account",
+    "api.ApiToken": "a person's own; only its owner sees it (api/tests/test_permissions.py)",
+}
 # Pages that show a community's name to whoever holds a secret link: the link is the secret,
 # so they are walked with made-up tokens only.
 TOKEN_PAGES = {"directory:invitation_accept"}
@@ -45,6 +56,7 @@ class Route:
     name: str
     route: str
     is_regex: bool
+    module: str = ""  # where the view is written ("coproduce.exchanges.views")
 
 
 def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[Route]:
@@ -61,6 +73,7 @@ def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[Rou
                 full_name,
                 prefix + str(pattern.pattern),
                 "(?P<" in str(pattern.pattern) or "^" in str(pattern.pattern),
+                getattr(pattern.callback, "__module__", ""),
             )
 
 
@@ -93,8 +106,30 @@ def _candidates(name: str, converter: str, *, victim: Community, ids: list[int])
     return ["not-a-real-token-1234"]
 
 
+def api_route(path: str) -> str:
+    """An API path of the schema as the URL configuration writes it: "{id}" becomes "<id>"."""
+    return re.sub(r"\{(\w+)\}", r"<\1>", path.lstrip("/"))
+
+
+def _api_methods() -> dict[str, tuple[str, ...]]:
+    """The methods each API path answers, from the API's own schema."""
+    return {
+        api_route(path): tuple(operations)
+        for path, operations in api.get_openapi_schema()["paths"].items()
+    }
+
+
+def _methods(route: Route, api_methods: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Pages take GET and POST; an API path every method it answers (PATCH and DELETE too)."""
+    return api_methods.get(route.route, ("get", "post"))
+
+
 def _urls(victim: Community, ids: list[int]) -> Iterator[tuple[Route, str]]:
+    seen: set[str] = set()
     for route in _walk(get_resolver().url_patterns):
+        if route.route in seen:
+            continue  # the API's operations on one path share one route
+        seen.add(route.route)
         parameters = _parameters(route.route)
         if route.name in TOKEN_PAGES:
             values = [{name: "not-a-real-token-1234" for name, _converter in parameters}]
@@ -109,44 +144,74 @@ def _urls(victim: Community, ids: list[int]) -> Iterator[tuple[Route, str]]:
             yield route, _fill(route.route, value)
 
 
-def _community_rows(community: Community) -> dict[str, str]:
-    """Everything stored for a community, serialised, to prove nothing of it changed."""
-    snapshot = {}
+def _community_lookup(model: type[models.Model], _seen: frozenset = frozenset()) -> str | None:
+    """How a row reaches the community that owns it ("community", "membership__community"),
+    through required foreign keys; None when no community owns it (NOT_COMMUNITY_ROWS)."""
+    if model is Community:
+        return "pk"
+    keys = [
+        field
+        for field in model._meta.get_fields()
+        if (field.many_to_one or field.one_to_one)
+        and field.concrete
+        and not field.null
+        and field.related_model is not None
+    ]
+    keys.sort(key=lambda field: (field.related_model is not Community, field.name != "community"))
+    for field in keys:
+        if field.related_model is Community:
+            return field.name
+        if field.related_model in _seen:
+            continue
+        further = _community_lookup(field.related_model, _seen | {model})
+        if further is not None:
+            return f"{field.name}__{further}"
+    return None
+
+
+def community_owned_rows(community: Community) -> dict[str, QuerySet]:
+    """Every project model whose rows a community owns, with the rows this one owns."""
+    rows = {}
     for model in apps.get_models():
         if model._meta.app_label not in PROJECT_APPS:
             continue
-        field_names = {field.name for field in model._meta.get_fields()}
-        if "community" in field_names:
-            rows = model.objects.filter(community=community)
-        elif "membership" in field_names:
-            rows = model.objects.filter(membership__community=community)
-        elif model is Community:
-            rows = model.objects.filter(pk=community.pk)
-        else:
-            continue
-        snapshot[model._meta.label] = serializers.serialize("json", rows.order_by("pk"))
-    return snapshot
+        lookup = _community_lookup(model)
+        if lookup is not None:
+            rows[model._meta.label] = model.objects.filter(**{lookup: community.pk})
+    return rows
+
+
+def _community_rows(community: Community) -> dict[str, str]:
+    """Everything stored for a community, serialised, to prove nothing of it changed."""
+    return {
+        label: serializers.serialize("json", rows.order_by("pk"))
+        for label, rows in community_owned_rows(community).items()
+    }
 
 
 def _victim_ids(community: Community) -> list[int]:
     """A few ids of each kind of alpha's rows (the first two and the last): enough to hit every
     object type behind every URL without asking for every row of a year of demo data."""
     ids: set[int] = set()
-    for model in apps.get_models():
-        if model._meta.app_label not in PROJECT_APPS:
-            continue
-        field_names = {field.name for field in model._meta.get_fields()}
-        if "community" in field_names:
-            rows = model.objects.filter(community=community)
-        elif "membership" in field_names and isinstance(
-            model._meta.get_field("membership"), models.ForeignKey | models.OneToOneField
-        ):
-            rows = model.objects.filter(membership__community=community)
-        else:
-            continue
+    for rows in community_owned_rows(community).values():
         pks = list(rows.order_by("pk").values_list("pk", flat=True))
         ids.update(pks[:2] + pks[-1:])
     return sorted(ids)
+
+
+def walked_requests(victim: Community, ids: list[int]) -> set[tuple[str, str]]:
+    """What the walk asks for and reaches: (route, method) for each route whose filled-in path
+    resolves to that route (a value its converter refuses would reach no view at all)."""
+    api_methods = _api_methods()
+    reached: set[tuple[str, str]] = set()
+    for route, path in _urls(victim, ids):
+        try:
+            match = resolve(path)
+        except Resolver404:
+            continue
+        if match.route == route.route:
+            reached.update((route.route, method) for method in _methods(route, api_methods))
+    return reached
 
 
 @pytest.fixture
@@ -193,7 +258,35 @@ def victim(db):
         "member3": MembershipFactory(community=alpha, profile__display_name=f"Third {MARKER}"),
     }
     demo_extend(alpha, people, {organisation.name: organisation})
+    _rows_the_demo_does_not_make(alpha, coordinator, member)
     return alpha
+
+
+def _rows_the_demo_does_not_make(alpha: Community, coordinator, member) -> None:
+    """So that the walk asks for their ids too (tests/test_app_contract.py checks every model of
+    every app has rows here): a link with another community, a changed limit, a concern about
+    an exchange, a member's own email choices. Made through the services, as people make them."""
+    from coproduce.exchanges.models import Exchange
+    from coproduce.exchanges.services import exchange_concern_raise
+    from coproduce.ledger import services as ledger
+    from coproduce.ledger.models import Account
+    from coproduce.notifications.services import preference_update
+
+    CommunityFactory(name="Gamma", slug="gamma")
+    ledger.community_link_create(
+        actor=coordinator, partner_slug="gamma", limit_to_partner=600, limit_from_partner=600
+    )
+    ledger.account_limits_set(
+        actor=coordinator,
+        account=Account.objects.get(membership=member),
+        floor=-120,
+        ceiling=None,
+        reason=f"Agreed {MARKER}",
+    )
+    exchange = Exchange.objects.filter(community=alpha, giver=member).first()
+    assert exchange is not None, "the demo gives the member an exchange"
+    exchange_concern_raise(actor=member, exchange=exchange, text=f"Worried {MARKER}")
+    preference_update(actor=member, member=member, topics_on=["messages"])
 
 
 @pytest.fixture
@@ -248,13 +341,14 @@ def test_no_url_serves_another_communitys_data(victim, outsiders):
     ids = _victim_ids(victim)
     urls = list(_urls(victim, ids))
     assert len(urls) > 100, "the walk should cover the whole URL configuration"
+    api_methods = _api_methods()
     leaks = []
     for route, path in urls:
         for who, make_client in outsiders.items():
             signed_in = who == "beta coordinator" or (
                 who == "beta member with token" and path.startswith("/api/")
             )
-            for method in ("get", "post"):
+            for method in _methods(route, api_methods):
                 response = getattr(make_client(), method)(path)
                 body = b"".join(response) if response.streaming else response.content
                 if MARKER.encode() in body:
