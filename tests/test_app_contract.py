@@ -41,9 +41,7 @@ NO_PERMISSIONS_MODULE = {
 }
 # Apps whose tests/test_permissions.py is being written elsewhere; remove the line once merged
 # (a check fails as soon as the file exists, to say so).
-PERMISSION_TESTS_PENDING = {
-    "communities": "written on the branch that changes roles (issue 8)",
-}
+PERMISSION_TESTS_PENDING: dict[str, str] = {}
 # What may live in coproduce/templates/: the layout and pieces every app shares. An app's own
 # pages live in coproduce/<app>/templates/<app>/.
 SHARED_TEMPLATES = {
