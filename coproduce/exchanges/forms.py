@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django import forms
@@ -11,24 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.communities.models import Membership
-from coproduce.edge.forms import BoundedDateField, BoundedDateTimeField, RowsChoiceField
-from coproduce.exchanges.fields import DurationMinutesField
+from coproduce.edge.forms import (
+    BoundedDateField,
+    BoundedDateTimeField,
+    DurationField,
+    IdempotentForm,
+    RowsChoiceField,
+)
 from coproduce.exchanges.models import MAX_EXCHANGE_MINUTES, Category, Listing
 from coproduce.people.models import DAY_PARTS, WEEKDAYS
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class IdempotentForm(forms.Form):
-    """Carries a fresh key in a hidden field, so a double click or a retry never records twice."""
-
-    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4())
-        super().__init__(*args, **kwargs)
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -203,9 +196,7 @@ class AgreeForm(forms.Form):
 class RecordForm(IdempotentForm):
     prefix = "record"
 
-    minutes = DurationMinutesField(
-        label=_("How long was the help"), max_minutes=MAX_EXCHANGE_MINUTES
-    )
+    minutes = DurationField(label=_("How long was the help"), most=MAX_EXCHANGE_MINUTES)
     given_on = BoundedDateField(
         label=_("On what day"),
         widget=DATE_WIDGET,
@@ -282,9 +273,7 @@ class AssistedRecordForm(IdempotentForm):
     )
     category = CategoryChoiceField(label=_("Kind of help"), queryset=Category.objects.none())
     title = forms.CharField(label=_("What was the help"), max_length=120)
-    minutes = DurationMinutesField(
-        label=_("How long was the help"), max_minutes=MAX_EXCHANGE_MINUTES
-    )
+    minutes = DurationField(label=_("How long was the help"), most=MAX_EXCHANGE_MINUTES)
     given_on = BoundedDateField(label=_("On what day"), widget=DATE_WIDGET)
     confirm_now = forms.BooleanField(
         label=_("The other person has confirmed the hours too"),
@@ -332,9 +321,7 @@ class GroupRecordForm(IdempotentForm):
     )
     category = CategoryChoiceField(label=_("Kind of help"), queryset=Category.objects.none())
     title = forms.CharField(label=_("What was it"), max_length=120)
-    minutes = DurationMinutesField(
-        label=_("How long, for each person"), max_minutes=MAX_EXCHANGE_MINUTES
-    )
+    minutes = DurationField(label=_("How long, for each person"), most=MAX_EXCHANGE_MINUTES)
     given_on = BoundedDateField(label=_("On what day"), widget=DATE_WIDGET)
 
     def __init__(
