@@ -26,7 +26,7 @@ LONGEST_TEXT = 40
 UNREADABLE = gettext_lazy("Write the time like 1:30 or 1 hour 30 minutes.")
 
 _HOUR_WORDS = r"(?:hours|hour|hrs|hr|h|oriau|awr)"
-_MINUTE_WORDS = r"(?:minutes|minute|mins|min|m|munudau|munud|mun)"
+_MINUTE_WORDS = r"(?:minutes|minute|mins|min|m|munudau|munud|funud|mun)"
 # Hours may have a fraction: "1.5" or, as many people write it, "1,5" (one or two digits after a
 # comma only: "1,500" is a thousand and five hundred to some and one and a half to others).
 _HOURS = r"[0-9]{1,7}(?:\.[0-9]{1,6}|,[0-9]{1,2})?"

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coproduce.communities.fields import MemberChoiceField
 from coproduce.communities.models import Membership
 from coproduce.edge.forms import (
     BoundedDateField,
@@ -155,7 +156,7 @@ class ProposeForm(forms.Form):
         widget=forms.RadioSelect,
         choices=[("give", _("I would help them")), ("receive", _("They would help me"))],
     )
-    other = forms.ModelChoiceField(label=_("Who with"), queryset=Membership.objects.none())
+    other = MemberChoiceField(label=_("Who with"))
     category = CategoryChoiceField(label=_("Kind of help"), queryset=Category.objects.none())
     title = forms.CharField(label=_("What is the help"), max_length=120)
     text = forms.CharField(
@@ -174,7 +175,7 @@ class ProposeForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         other = self.fields["other"]
-        assert isinstance(other, forms.ModelChoiceField)  # noqa: S101
+        assert isinstance(other, MemberChoiceField)  # noqa: S101
         other.queryset = members
         category = self.fields["category"]
         assert isinstance(category, forms.ModelChoiceField)  # noqa: S101
@@ -267,10 +268,8 @@ class OnBehalfForm(forms.Form):
 class AssistedRecordForm(IdempotentForm):
     """A coordinator records help that already happened, for members without a login."""
 
-    giver = forms.ModelChoiceField(label=_("Who gave the time"), queryset=Membership.objects.none())
-    receiver = forms.ModelChoiceField(
-        label=_("Who received the help"), queryset=Membership.objects.none()
-    )
+    giver = MemberChoiceField(label=_("Who gave the time"))
+    receiver = MemberChoiceField(label=_("Who received the help"))
     category = CategoryChoiceField(label=_("Kind of help"), queryset=Category.objects.none())
     title = forms.CharField(label=_("What was the help"), max_length=120)
     minutes = DurationField(label=_("How long was the help"), most=MAX_EXCHANGE_MINUTES)
@@ -291,7 +290,7 @@ class AssistedRecordForm(IdempotentForm):
         super().__init__(*args, **kwargs)
         for name in ("giver", "receiver"):
             field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
+            assert isinstance(field, MemberChoiceField)  # noqa: S101
             field.queryset = members
         category = self.fields["category"]
         assert isinstance(category, forms.ModelChoiceField)  # noqa: S101
@@ -313,7 +312,7 @@ class GroupRecordForm(IdempotentForm):
             ("many_to_one", _("Several people gave time to one person")),
         ],
     )
-    one = forms.ModelChoiceField(label=_("The one person"), queryset=Membership.objects.none())
+    one = MemberChoiceField(label=_("The one person"))
     many = RowsChoiceField(
         label=_("The other people"),
         queryset=Membership.objects.none(),
@@ -332,10 +331,12 @@ class GroupRecordForm(IdempotentForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("one", "many"):
-            field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
-            field.queryset = members
+        one = self.fields["one"]
+        assert isinstance(one, MemberChoiceField)  # noqa: S101
+        one.queryset = members
+        many = self.fields["many"]
+        assert isinstance(many, forms.ModelChoiceField)  # noqa: S101
+        many.queryset = members
         category = self.fields["category"]
         assert isinstance(category, forms.ModelChoiceField)  # noqa: S101
         category.queryset = categories

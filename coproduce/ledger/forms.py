@@ -8,16 +8,18 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from coproduce.communities.models import Membership
+from coproduce.communities.fields import MemberChoiceField
+from coproduce.communities.models import Membership, Organisation
 from coproduce.edge.forms import (
     BoundedDateField,
     BoundedDateTimeField,
     DurationField,
     IdempotentForm,
 )
-from coproduce.ledger.models import CreditRule, Transfer
+from coproduce.ledger.models import Account, CreditRule, Transfer
 from coproduce.ledger.rules import PER_MILLE
 
 
@@ -51,19 +53,20 @@ class MultiplierField(forms.DecimalField):
 class GiveForm(IdempotentForm):
     """A member gives some of their credits to another member or to the community pot."""
 
-    to = forms.ChoiceField(label=_("Who gets the credits"))
+    to = MemberChoiceField(
+        label=_("Who gets the credits"),
+        others=[("pot", _("The community pot (a donation)"))],
+        value_prefix="member:",
+        empty_label=None,
+    )
     minutes = _credits_field(label=_("How much time credit"))
     memo = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)
 
-    def __init__(
-        self, *args: Any, members: list[Membership], me: Membership, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, members: QuerySet[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices: list[tuple[str, str]] = [("pot", str(_("The community pot (a donation)")))]
-        choices += [(f"member:{m.pk}", str(m)) for m in members if m.pk != me.pk]
         to_field = self.fields["to"]
-        assert isinstance(to_field, forms.ChoiceField)  # noqa: S101 - declared above
-        to_field.choices = choices
+        assert isinstance(to_field, MemberChoiceField)  # noqa: S101 - declared above
+        to_field.queryset = members
 
 
 KIND_CHOICES_FOR_COORDINATORS = [
@@ -81,8 +84,8 @@ class RecordTransferForm(IdempotentForm):
     """A coordinator records a transfer, an award or an adjustment."""
 
     kind = forms.ChoiceField(label=_("What is it"), choices=KIND_CHOICES_FOR_COORDINATORS)
-    debit = forms.ChoiceField(label=_("From"))
-    credit = forms.ChoiceField(label=_("To"))
+    debit = MemberChoiceField(label=_("From"), value_prefix="member:", empty_label=None)
+    credit = MemberChoiceField(label=_("To"), value_prefix="member:", empty_label=None)
     minutes = _credits_field(
         label=_("Time"),
         help_text=_(
@@ -108,12 +111,24 @@ class RecordTransferForm(IdempotentForm):
     on_hold = forms.BooleanField(label=_("Put on hold until confirmed"), required=False)
     memo = forms.CharField(label=_("Note"), max_length=500, required=False)
 
-    def __init__(self, *args: Any, parties: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        members: QuerySet[Membership],
+        organisations: QuerySet[Organisation],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         for name in ("debit", "credit"):
             field = self.fields[name]
-            assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
-            field.choices = parties
+            assert isinstance(field, MemberChoiceField)  # noqa: S101 - declared above
+            # Any account of the community: its own two first, then members, then partners.
+            field.others = [
+                ("issuance", str(Account.Kind.ISSUANCE.label)),
+                ("pot", str(Account.Kind.POT.label)),
+            ]
+            field.others_after = [(f"organisation:{o.pk}", o.name) for o in organisations]
+            field.queryset = members
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -194,12 +194,12 @@ def give(request: HttpRequest, community: str) -> HttpResponse:
     """A member gives credits to another member, or donates them to the community pot."""
     actor = acting_membership(request, community)
     account = selectors.my_account(actor=actor)
-    members = list(selectors.member_choices(actor=actor))
-    form = GiveForm(request.POST or None, members=members, me=actor)
+    members = selectors.member_choices(actor=actor).exclude(pk=actor.pk)
+    form = GiveForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            to = services.party_account(actor=actor, party=data["to"])
+            to = services.party_account(actor=actor, party=_party(data["to"]))
             services.transfer_create(
                 actor=actor,
                 debit=account,
@@ -248,28 +248,26 @@ def coordinator(request: HttpRequest, community: str) -> HttpResponse:
     )
 
 
-def _parties(actor: Membership) -> list[tuple[str, str]]:
-    parties = [
-        ("issuance", str(Account.Kind.ISSUANCE.label)),
-        ("pot", str(Account.Kind.POT.label)),
-    ]
-    parties += [(f"member:{m.pk}", str(m)) for m in selectors.member_choices(actor=actor)]
-    organisations = Organisation.objects.filter(community_id=actor.community_id).order_by("name")
-    parties += [(f"organisation:{o.pk}", o.name) for o in organisations]
-    return parties
+def _party(chosen: Membership | str) -> str:
+    """What services.party_account reads: "member:12", or the key of another account."""
+    return f"member:{chosen.pk}" if isinstance(chosen, Membership) else chosen
 
 
 @login_required
 def transfer_record(request: HttpRequest, community: str) -> HttpResponse:
     """A coordinator records an exchange, an award, a redemption or an adjustment."""
     actor = coordinating_membership(request, community)
-    form = RecordTransferForm(request.POST or None, parties=_parties(actor))
+    form = RecordTransferForm(
+        request.POST or None,
+        members=selectors.member_choices(actor=actor),
+        organisations=Organisation.objects.filter(community_id=actor.community_id).order_by("name"),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         uses_rule = data["kind"] in RULE_KINDS
         try:
-            debit = services.party_account(actor=actor, party=data["debit"])
-            credit = services.party_account(actor=actor, party=data["credit"])
+            debit = services.party_account(actor=actor, party=_party(data["debit"]))
+            credit = services.party_account(actor=actor, party=_party(data["credit"]))
             record = services.transfer_hold if data["on_hold"] else services.transfer_create
             transfer = record(
                 actor=actor,
