@@ -59,9 +59,6 @@ class MemberChoices(BaseChoiceIterator):
             yield (field.value_for(member.pk), str(member))
         yield from ((key, str(label)) for key, label in field.others_after)
 
-    def __len__(self) -> int:
-        return len(list(iter(self)))
-
 
 class MemberChoiceField(forms.Field):
     """A member of ``queryset`` (the community's members a selector allows), chosen by name.
