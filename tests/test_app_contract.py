@@ -42,6 +42,11 @@ NO_PERMISSIONS_MODULE = {
 # Apps whose tests/test_permissions.py is being written elsewhere; remove the line once merged
 # (a check fails as soon as the file exists, to say so).
 PERMISSION_TESTS_PENDING: dict[str, str] = {}
+# Layers that are not apps: pieces every app shares, below them all.
+SHARED_LAYERS = {
+    "coproduce.hooks": "the Hook type every layer declares its hooks with",
+    "coproduce.edge": "what pages and the API of every app share; imports no app",
+}
 # What may live in coproduce/templates/: the layout and pieces every app shares. An app's own
 # pages live in coproduce/<app>/templates/<app>/.
 SHARED_TEMPLATES = {
@@ -215,7 +220,7 @@ def project_gaps(project: Project) -> list[str]:
     gaps = [
         f'remove "{layer}" from the layers contract in pyproject.toml: no such app is installed'
         for layer in project.layers
-        if layer != "coproduce.hooks" and layer.removeprefix("coproduce.") not in labels
+        if layer not in SHARED_LAYERS and layer.removeprefix("coproduce.") not in labels
     ]
     for entry in sorted(project.project_templates - set(SHARED_TEMPLATES)):
         if entry in labels:

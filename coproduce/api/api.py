@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from coproduce.api.auth import SessionAuth, TokenAuth
 from coproduce.api.errors import ApiError, error_response
+from coproduce.edge.errors import DomainError
 
 api = NinjaAPI(
     title="Coproduce API",
@@ -35,6 +36,13 @@ def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return error_response(
         api, request, status=exc.status, code=exc.code, message=exc.message, fields=exc.fields
     )
+
+
+@api.exception_handler(DomainError)
+def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """A service's refusal, from any router: its code, with the one status the code has
+    (edge.errors.STATUS_BY_CODE), and the message a page shows for it."""
+    return error_response(api, request, status=exc.status, code=exc.code, message=exc.message)
 
 
 @api.exception_handler(NinjaValidationError)

@@ -14,6 +14,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from coproduce.api.errors import ApiError, ErrorResponse
 from coproduce.communities import permissions, selectors, services
+from coproduce.communities.acting import acting_membership as _actor
+from coproduce.communities.acting import acting_membership_of
 from coproduce.communities.models import Membership
 from coproduce.people.models import Profile, User
 
@@ -74,7 +76,7 @@ class MembershipOut(Schema):
     @staticmethod
     def resolve_profile(obj: Membership, context: dict[str, Any]) -> Profile:
         """The profile as the person asking may see it (empty parts if nobody is known)."""
-        viewer = getattr(context["request"], VIEWER_ATTRIBUTE, None)
+        viewer = acting_membership_of(context["request"])
         if viewer is None:
             return selectors.profile_as_seen(viewer=_NOBODY, membership=obj)
         return selectors.profile_as_seen(viewer=viewer, membership=obj)
@@ -107,16 +109,8 @@ class MemberRegisterIn(Schema):
     accessibility_needs: str = Field("", max_length=2000)
 
 
-# Responses that show people (MembershipOut) need to know who asks: _actor keeps it here.
-VIEWER_ATTRIBUTE = "coproduce_viewer"
 # Someone in no community: sees no part of anyone's profile.
 _NOBODY = Membership(status=Membership.Status.LEFT)
-
-
-def _actor(request: HttpRequest, community: str) -> Membership:
-    actor = selectors.membership_for_user(user_id=request.user.pk, community_slug=community)
-    setattr(request, VIEWER_ATTRIBUTE, actor)
-    return actor
 
 
 def _profile_out(actor: Membership, member: Membership) -> PrivateProfileOut | ProfileOut:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from coproduce.communities import hooks, permissions, selectors, services
+from coproduce.communities.acting import LAST_COMMUNITY_SESSION_KEY, acting_membership
 from coproduce.communities.forms import (
     InvitationForm,
     JoinRequestForm,
@@ -23,18 +24,10 @@ from coproduce.communities.forms import (
     RolesForm,
 )
 from coproduce.communities.models import Membership
+from coproduce.edge.refusals import add_refusal, refusal_message
 from coproduce.people.models import Profile, User
 
-LAST_COMMUNITY_SESSION_KEY = "coproduce_community"
 MEMBERS_PER_PAGE = 25
-
-
-def acting_membership(request: HttpRequest, community: str) -> Membership:
-    """The signed-in person's membership in the community of the URL (404 for outsiders),
-    remembered as the community to open next time. Every community page starts here."""
-    actor = selectors.membership_for_user(user_id=request.user.pk, community_slug=community)
-    request.session[LAST_COMMUNITY_SESSION_KEY] = actor.community.slug
-    return actor
 
 
 def _require(allowed: bool) -> None:
@@ -83,7 +76,7 @@ def join_request(request: HttpRequest, community: str) -> HttpResponse:
                 message=form.cleaned_data["message"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             if membership.is_active:
                 return redirect(target.get_absolute_url())
@@ -104,7 +97,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         try:
             result = services.invitation_accept(token=token, user=_signed_in_user(request))
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, refusal_message(error))
             return redirect("home")
         messages.success(
             request, _("Welcome to %(community)s.") % {"community": invitation.community.name}
@@ -121,11 +114,9 @@ def community_home(request: HttpRequest, community: str) -> HttpResponse:
     context = {
         "actor": actor,
         "community": actor.community,
-        "can_manage": permissions.can_manage_members(actor),
+        "can_manage": permissions.can_coordinate(actor),
         "pending_requests": (
-            selectors.join_requests(actor=actor).count()
-            if permissions.can_manage_members(actor)
-            else 0
+            selectors.join_requests(actor=actor).count() if permissions.can_coordinate(actor) else 0
         ),
         "has_assets": bool(actor.profile.gives_categories or actor.profile.gives_tags),
     }
@@ -141,7 +132,7 @@ def _profile_edit(request: HttpRequest, actor: Membership, member: Membership) -
         try:
             services.profile_update(actor=actor, member=member, **form.changes())
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Profile saved."))
             if actor.pk == member.pk:
@@ -184,7 +175,7 @@ def member_list(request: HttpRequest, community: str) -> HttpResponse:
             "community": actor.community,
             "page": page,
             "search": search,
-            "can_manage": permissions.can_manage_members(actor),
+            "can_manage": permissions.can_coordinate(actor),
         },
     )
 
@@ -227,13 +218,13 @@ def member_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse
 @login_required
 def member_register(request: HttpRequest, community: str) -> HttpResponse:
     actor = acting_membership(request, community)
-    _require(permissions.can_manage_members(actor))
+    _require(permissions.can_coordinate(actor))
     form = MemberRegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             member = services.member_register(actor=actor, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -277,7 +268,7 @@ def member_roles_edit(request: HttpRequest, community: str, pk: int) -> HttpResp
                 ),
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Roles saved."))
             return redirect(member.get_absolute_url())
@@ -291,7 +282,7 @@ def member_roles_edit(request: HttpRequest, community: str, pk: int) -> HttpResp
 @login_required
 def join_request_list(request: HttpRequest, community: str) -> HttpResponse:
     actor = acting_membership(request, community)
-    _require(permissions.can_manage_members(actor))
+    _require(permissions.can_coordinate(actor))
     return render(
         request,
         "communities/join_requests.html",
@@ -307,7 +298,7 @@ def join_request_list(request: HttpRequest, community: str) -> HttpResponse:
 @require_POST
 def join_request_decide(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     actor = acting_membership(request, community)
-    _require(permissions.can_manage_members(actor))
+    _require(permissions.can_coordinate(actor))
     pending = selectors.join_request_get(actor=actor, pk=pk)
     approve = request.POST.get("decision") == "approve"
     services.join_request_decide(actor=actor, request=pending, approve=approve)
@@ -322,13 +313,13 @@ def join_request_decide(request: HttpRequest, community: str, pk: int) -> HttpRe
 @login_required
 def invitation_list(request: HttpRequest, community: str) -> HttpResponse:
     actor = acting_membership(request, community)
-    _require(permissions.can_manage_members(actor))
+    _require(permissions.can_coordinate(actor))
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(actor=actor, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Invitation link made. Copy it from the list below."))
             return redirect(
@@ -351,7 +342,7 @@ def invitation_list(request: HttpRequest, community: str) -> HttpResponse:
 @require_POST
 def invitation_revoke(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     actor = acting_membership(request, community)
-    _require(permissions.can_manage_members(actor))
+    _require(permissions.can_coordinate(actor))
     services.invitation_revoke(actor=actor, invitation=selectors.invitation_get(actor=actor, pk=pk))
     messages.success(request, _("That invitation link no longer works."))
     return redirect("communities:invitations", community=actor.community.slug)
@@ -360,7 +351,7 @@ def invitation_revoke(request: HttpRequest, community: str, pk: int) -> HttpResp
 @login_required
 def organisation_list(request: HttpRequest, community: str) -> HttpResponse:
     actor = acting_membership(request, community)
-    can_manage = permissions.can_manage_organisations(actor)
+    can_manage = permissions.can_coordinate(actor)
     form = OrganisationForm(request.POST or None) if can_manage else None
     if request.method == "POST":
         _require(can_manage)
@@ -369,7 +360,7 @@ def organisation_list(request: HttpRequest, community: str) -> HttpResponse:
             try:
                 services.organisation_create(actor=actor, **form.cleaned_data)
             except ValidationError as error:
-                form.add_error(None, error)
+                add_refusal(form, error)
             else:
                 messages.success(request, _("Partner organisation added."))
                 return redirect("communities:organisations", community=actor.community.slug)

@@ -1,5 +1,5 @@
-"""Form fields for dates and times, and the reading of ids from addresses, that every page
-shares.
+"""Form fields every page shares: lengths of time, dates and times, rows chosen by id, the
+reading of ids from addresses, and the form that carries an idempotency key.
 
 Python, PostgreSQL and SQLite each stop at a different end of the calendar, and a date near
 one of them overflows as soon as code adds a day or moves it to UTC. PostgreSQL also refuses
@@ -11,6 +11,8 @@ moment in the site's time zone.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +20,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from coproduce.edge.units import (
+    LONGEST_TEXT,
+    MINUTES_BOUND,
+    minutes_display,
+    minutes_refusal,
+    parse_duration,
+)
 
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2200
@@ -98,3 +108,59 @@ def row_id(value: object) -> int | None:
         return None
     number = int(text)
     return number if number <= _BIGGEST_ID else None
+
+
+class DurationField(forms.Field):
+    """A length of time typed in any common way ("1:30", "1.5", "90 min", "1 awr 30 munud"; see
+    ``edge.units.parse_duration``), cleaned to whole minutes.
+
+    ``least`` and ``most`` bound it (None: no bound). ``most`` may be a function, read when the
+    form is checked, for a bound that comes from a setting. The API checks its minutes with
+    the same ``minutes_refusal``, so a page and an API call refuse the same amounts in the same
+    words.
+    """
+
+    def __init__(
+        self,
+        *,
+        least: int | None = 1,
+        most: int | Callable[[], int] | None = MINUTES_BOUND,
+        **kwargs: Any,
+    ) -> None:
+        self.least = least
+        self.most = most
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 10, "maxlength": LONGEST_TEXT}))
+        kwargs.setdefault("help_text", _("For example 1:30, 1.5 hours or 45 minutes."))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return minutes_display(value)
+        return value
+
+    def to_python(self, value: Any) -> int | None:
+        text = str(value or "").strip()
+        if not text:
+            return None
+        return parse_duration(text)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        most = self.most() if callable(self.most) else self.most
+        refusal = minutes_refusal(value, least=self.least, most=most)
+        if refusal is not None:
+            raise refusal
+
+
+class IdempotentForm(forms.Form):
+    """Carries a fresh key in a hidden field, so a double click or a retry never does the same
+    thing twice: the services answer a key they have seen with what they did the first time."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Header, Router, Schema, Status
 
 from coproduce.api.errors import ApiError, ErrorResponse
+from coproduce.communities.acting import acting_membership as _actor
 from coproduce.communities.models import Membership
-from coproduce.communities.selectors import membership_for_user
+from coproduce.edge.schema import WholeMinutes
 from coproduce.exchanges import selectors, services
 from coproduce.exchanges.models import MAX_EXCHANGE_MINUTES, Exchange, ExchangeEvent, Listing
-from coproduce.ledger.errors import LedgerError
 
 router = Router(tags=["exchanges"])
 ERRORS = {
@@ -24,6 +24,7 @@ ERRORS = {
     403: ErrorResponse,
     404: ErrorResponse,
     409: ErrorResponse,
+    422: ErrorResponse,
 }
 BASE = "/communities/{community}"
 
@@ -145,7 +146,9 @@ class AgreeIn(ActingIn):
 
 
 class RecordIn(ActingIn):
-    minutes: int = Field(..., ge=1, le=MAX_EXCHANGE_MINUTES)
+    minutes: Annotated[int, WholeMinutes(most=MAX_EXCHANGE_MINUTES)] = Field(
+        ..., description="Time given, in minutes (at most 24 hours)."
+    )
     given_at: datetime | None = None
     text: str = Field("", max_length=2000)
 
@@ -154,18 +157,10 @@ class CancelIn(ActingIn):
     reason: str = Field(..., min_length=1, max_length=500)
 
 
-def _actor(request: HttpRequest, community: str) -> Membership:
-    return membership_for_user(user_id=request.user.pk, community_slug=community)
-
-
 def _on_behalf(actor: Membership, member_id: int | None) -> Membership | None:
     if member_id is None:
         return None
     return selectors.member_choose(actor=actor, pk=member_id)
-
-
-def _ledger(error: LedgerError) -> ApiError:
-    return ApiError(409 if error.status == 409 else 400, error.code, error.message)
 
 
 @router.get(
@@ -379,18 +374,15 @@ def exchange_record(
 ) -> Exchange:
     actor = _actor(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)
-    try:
-        return services.exchange_record(
-            actor=actor,
-            exchange=exchange,
-            minutes=payload.minutes,
-            given_at=payload.given_at,
-            text=payload.text,
-            idempotency_key=idempotency_key,
-            member=_on_behalf(actor, payload.on_behalf_of),
-        )
-    except LedgerError as error:
-        raise _ledger(error) from error
+    return services.exchange_record(
+        actor=actor,
+        exchange=exchange,
+        minutes=payload.minutes,
+        given_at=payload.given_at,
+        text=payload.text,
+        idempotency_key=idempotency_key,
+        member=_on_behalf(actor, payload.on_behalf_of),
+    )
 
 
 @router.post(
@@ -403,14 +395,11 @@ def exchange_confirm(
 ) -> Exchange:
     actor = _actor(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)
-    try:
-        return services.exchange_confirm(
-            actor=actor,
-            exchange=exchange,
-            member=_on_behalf(actor, on_behalf_of),
-        )
-    except LedgerError as error:
-        raise _ledger(error) from error
+    return services.exchange_confirm(
+        actor=actor,
+        exchange=exchange,
+        member=_on_behalf(actor, on_behalf_of),
+    )
 
 
 @router.post(
@@ -423,15 +412,12 @@ def exchange_cancel(
 ) -> Exchange:
     actor = _actor(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)
-    try:
-        return services.exchange_cancel(
-            actor=actor,
-            exchange=exchange,
-            reason=payload.reason,
-            member=_on_behalf(actor, payload.on_behalf_of),
-        )
-    except LedgerError as error:
-        raise _ledger(error) from error
+    return services.exchange_cancel(
+        actor=actor,
+        exchange=exchange,
+        reason=payload.reason,
+        member=_on_behalf(actor, payload.on_behalf_of),
+    )
 
 
 @router.post(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django import forms
@@ -10,25 +9,20 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coproduce.communities.fields import MemberChoiceField
 from coproduce.communities.models import Membership
-from coproduce.edge.forms import BoundedDateField, BoundedDateTimeField, RowsChoiceField
-from coproduce.exchanges.fields import DurationMinutesField
+from coproduce.edge.forms import (
+    BoundedDateField,
+    BoundedDateTimeField,
+    DurationField,
+    IdempotentForm,
+    RowsChoiceField,
+)
 from coproduce.exchanges.models import MAX_EXCHANGE_MINUTES, Category, Listing
 from coproduce.people.models import DAY_PARTS, WEEKDAYS
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class IdempotentForm(forms.Form):
-    """Carries a fresh key in a hidden field, so a double click or a retry never records twice."""
-
-    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4())
-        super().__init__(*args, **kwargs)
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -162,7 +156,7 @@ class ProposeForm(forms.Form):
         widget=forms.RadioSelect,
         choices=[("give", _("I would help them")), ("receive", _("They would help me"))],
     )
-    other = forms.ModelChoiceField(label=_("Who with"), queryset=Membership.objects.none())
+    other = MemberChoiceField(label=_("Who with"))
     category = CategoryChoiceField(label=_("Kind of help"), queryset=Category.objects.none())
     title = forms.CharField(label=_("What is the help"), max_length=120)
     text = forms.CharField(
@@ -181,7 +175,7 @@ class ProposeForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         other = self.fields["other"]
-        assert isinstance(other, forms.ModelChoiceField)  # noqa: S101
+        assert isinstance(other, MemberChoiceField)  # noqa: S101
         other.queryset = members
         category = self.fields["category"]
         assert isinstance(category, forms.ModelChoiceField)  # noqa: S101
@@ -203,9 +197,7 @@ class AgreeForm(forms.Form):
 class RecordForm(IdempotentForm):
     prefix = "record"
 
-    minutes = DurationMinutesField(
-        label=_("How long was the help"), max_minutes=MAX_EXCHANGE_MINUTES
-    )
+    minutes = DurationField(label=_("How long was the help"), most=MAX_EXCHANGE_MINUTES)
     given_on = BoundedDateField(
         label=_("On what day"),
         widget=DATE_WIDGET,
@@ -276,15 +268,11 @@ class OnBehalfForm(forms.Form):
 class AssistedRecordForm(IdempotentForm):
     """A coordinator records help that already happened, for members without a login."""
 
-    giver = forms.ModelChoiceField(label=_("Who gave the time"), queryset=Membership.objects.none())
-    receiver = forms.ModelChoiceField(
-        label=_("Who received the help"), queryset=Membership.objects.none()
-    )
+    giver = MemberChoiceField(label=_("Who gave the time"))
+    receiver = MemberChoiceField(label=_("Who received the help"))
     category = CategoryChoiceField(label=_("Kind of help"), queryset=Category.objects.none())
     title = forms.CharField(label=_("What was the help"), max_length=120)
-    minutes = DurationMinutesField(
-        label=_("How long was the help"), max_minutes=MAX_EXCHANGE_MINUTES
-    )
+    minutes = DurationField(label=_("How long was the help"), most=MAX_EXCHANGE_MINUTES)
     given_on = BoundedDateField(label=_("On what day"), widget=DATE_WIDGET)
     confirm_now = forms.BooleanField(
         label=_("The other person has confirmed the hours too"),
@@ -302,7 +290,7 @@ class AssistedRecordForm(IdempotentForm):
         super().__init__(*args, **kwargs)
         for name in ("giver", "receiver"):
             field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
+            assert isinstance(field, MemberChoiceField)  # noqa: S101
             field.queryset = members
         category = self.fields["category"]
         assert isinstance(category, forms.ModelChoiceField)  # noqa: S101
@@ -324,7 +312,7 @@ class GroupRecordForm(IdempotentForm):
             ("many_to_one", _("Several people gave time to one person")),
         ],
     )
-    one = forms.ModelChoiceField(label=_("The one person"), queryset=Membership.objects.none())
+    one = MemberChoiceField(label=_("The one person"))
     many = RowsChoiceField(
         label=_("The other people"),
         queryset=Membership.objects.none(),
@@ -332,9 +320,7 @@ class GroupRecordForm(IdempotentForm):
     )
     category = CategoryChoiceField(label=_("Kind of help"), queryset=Category.objects.none())
     title = forms.CharField(label=_("What was it"), max_length=120)
-    minutes = DurationMinutesField(
-        label=_("How long, for each person"), max_minutes=MAX_EXCHANGE_MINUTES
-    )
+    minutes = DurationField(label=_("How long, for each person"), most=MAX_EXCHANGE_MINUTES)
     given_on = BoundedDateField(label=_("On what day"), widget=DATE_WIDGET)
 
     def __init__(
@@ -345,10 +331,12 @@ class GroupRecordForm(IdempotentForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("one", "many"):
-            field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
-            field.queryset = members
+        one = self.fields["one"]
+        assert isinstance(one, MemberChoiceField)  # noqa: S101
+        one.queryset = members
+        many = self.fields["many"]
+        assert isinstance(many, forms.ModelChoiceField)  # noqa: S101
+        many.queryset = members
         category = self.fields["category"]
         assert isinstance(category, forms.ModelChoiceField)  # noqa: S101
         category.queryset = categories

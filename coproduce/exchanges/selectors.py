@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from coproduce.communities.models import Membership
-from coproduce.communities.permissions import can_manage_members
+from coproduce.communities.permissions import can_coordinate
 from coproduce.communities.selectors import profile_visible_parts
 from coproduce.exchanges import permissions, search
 from coproduce.exchanges.models import Category, Concern, Exchange, ExchangeEvent, Listing
@@ -137,7 +137,7 @@ def exchange_events(*, actor: Membership, exchange: Exchange) -> QuerySet[Exchan
 def exchanges_of(*, actor: Membership, member: Membership | None = None) -> QuerySet[Exchange]:
     """A member's exchanges, most recently changed first."""
     member = member or actor
-    if member.pk != actor.pk and not can_manage_members(actor):
+    if member.pk != actor.pk and not can_coordinate(actor):
         raise Http404
     return (
         _exchanges(actor.community_id)
@@ -161,7 +161,7 @@ def exchanges_to_confirm(
 
 def exchanges_all(*, actor: Membership, status: str = "") -> QuerySet[Exchange]:
     """Every exchange in the community, for coordinators."""
-    if not can_manage_members(actor):
+    if not can_coordinate(actor):
         raise Http404
     exchanges = _exchanges(actor.community_id)
     if status:
@@ -324,7 +324,7 @@ def exchanges_due_to_confirm_themselves(
 def exchanges_waiting_for_a_coordinator(*, actor: Membership) -> QuerySet[Exchange]:
     """Recorded hours that a member without a login must confirm: a coordinator does it for
     them (they are never confirmed automatically). Oldest first, for coordinators."""
-    if not can_manage_members(actor):
+    if not can_coordinate(actor):
         raise Http404
     return (
         _exchanges(actor.community_id)

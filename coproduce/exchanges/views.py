@@ -11,16 +11,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.forms import BaseForm, Form
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from coproduce.communities.acting import acting_membership, coordinating_membership
 from coproduce.communities.models import Community, Membership
-from coproduce.communities.views import acting_membership
 from coproduce.edge.forms import row_id
+from coproduce.edge.refusals import add_refusal, refusal_message
 from coproduce.exchanges import permissions, selectors, services
 from coproduce.exchanges.forms import (
     AgreeForm,
@@ -46,10 +47,6 @@ RESULTS_PER_PAGE = 20
 EXCHANGES_PER_PAGE = 25
 
 
-def _acting(request: HttpRequest, community: str) -> Membership:
-    return acting_membership(request, community)
-
-
 def _render(
     request: HttpRequest,
     template: str,
@@ -59,18 +56,6 @@ def _render(
 ) -> HttpResponse:
     context = {"actor": actor, "community": actor.community, **context}
     return render(request, f"exchanges/{template}", context, status=status)
-
-
-def _refused(form: BaseForm, error: ValidationError | LedgerError | PermissionDenied) -> None:
-    if isinstance(error, LedgerError):
-        form.add_error(None, error.message)
-    elif isinstance(error, PermissionDenied):
-        form.add_error(None, str(error) or _("You can't do that."))
-    elif hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _local_day(community: Community, day: date | None) -> datetime | None:
@@ -85,7 +70,7 @@ def _local_day(community: Community, day: date | None) -> datetime | None:
 
 @login_required
 def search(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     categories = selectors.category_list(actor=actor)
     form = SearchForm(request.GET or None, categories=categories)
     filters = selectors.SearchFilters()
@@ -130,7 +115,7 @@ def _listing_expiry(actor: Membership, day: date) -> datetime:
 
 @login_required
 def listing_create(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     owner = _owner_from(request, actor)
     categories = selectors.category_list(actor=actor)
     initial = {
@@ -146,7 +131,7 @@ def listing_create(request: HttpRequest, community: str) -> HttpResponse:
         try:
             listing = services.listing_create(actor=actor, owner=owner, **data)
         except (ValidationError, PermissionDenied) as error:
-            _refused(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Your listing is open. Members can find it now."))
             return redirect(listing.get_absolute_url())
@@ -161,7 +146,7 @@ def listing_create(request: HttpRequest, community: str) -> HttpResponse:
 
 @login_required
 def listing_edit(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     listing = selectors.listing_get(actor=actor, pk=pk)
     if not permissions.can_edit_listing(actor, listing):
         raise Http404
@@ -176,7 +161,7 @@ def listing_edit(request: HttpRequest, community: str, pk: int) -> HttpResponse:
         try:
             services.listing_update(actor=actor, listing=stored, **changes)
         except (ValidationError, PermissionDenied) as error:
-            _refused(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Listing saved."))
             return redirect(listing.get_absolute_url())
@@ -191,7 +176,7 @@ def listing_edit(request: HttpRequest, community: str, pk: int) -> HttpResponse:
 
 @login_required
 def listing_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     listing = selectors.listing_get(actor=actor, pk=pk)
     form = StartForm(request.POST or None)
     on_behalf = None
@@ -211,7 +196,7 @@ def listing_detail(request: HttpRequest, community: str, pk: int) -> HttpRespons
                     actor=actor, listing=listing, message=form.cleaned_data["text"], member=member
                 )
             except (ValidationError, PermissionDenied) as error:
-                _refused(form, error)
+                add_refusal(form, error)
             else:
                 messages.success(
                     request,
@@ -237,7 +222,7 @@ def listing_detail(request: HttpRequest, community: str, pk: int) -> HttpRespons
 @login_required
 @require_POST
 def listing_renew(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     listing = selectors.listing_get(actor=actor, pk=pk)
     if not permissions.can_edit_listing(actor, listing):
         raise Http404
@@ -249,7 +234,7 @@ def listing_renew(request: HttpRequest, community: str, pk: int) -> HttpResponse
 @login_required
 @require_POST
 def listing_close(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     listing = selectors.listing_get(actor=actor, pk=pk)
     if not permissions.can_edit_listing(actor, listing):
         raise Http404
@@ -263,7 +248,7 @@ def listing_close(request: HttpRequest, community: str, pk: int) -> HttpResponse
 
 @login_required
 def mine(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     member = _owner_from(request, actor)
     exchanges = selectors.exchanges_of(actor=actor, member=member)
     page = Paginator(exchanges, EXCHANGES_PER_PAGE).get_page(request.GET.get("page"))
@@ -331,7 +316,7 @@ def _exchange_action(
     do: Any,
     done: str,
 ) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=pk)
     form = form_class(request.POST)
     if form.is_valid():
@@ -339,7 +324,7 @@ def _exchange_action(
             member = _member_for(request, actor, exchange)
             do(actor, exchange, member, form.cleaned_data)
         except (ValidationError, PermissionDenied, LedgerError) as error:
-            _refused(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, done)
             return redirect(exchange.get_absolute_url())
@@ -349,7 +334,7 @@ def _exchange_action(
 
 @login_required
 def exchange_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     return _exchange_page(request, actor, selectors.exchange_get(actor=actor, pk=pk))
 
 
@@ -486,7 +471,7 @@ def exchange_concern(request: HttpRequest, community: str, pk: int) -> HttpRespo
 
 @login_required
 def propose(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     member = _owner_from(request, actor)
     initial: dict[str, Any] = {"direction": "give"}
     if (other := row_id(request.GET.get("to"))) is not None:
@@ -513,7 +498,7 @@ def propose(request: HttpRequest, community: str) -> HttpResponse:
                 message=data["text"],
             )
         except (ValidationError, PermissionDenied) as error:
-            _refused(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("We have let them know. Talk here to arrange it."))
             return redirect(exchange.get_absolute_url())
@@ -526,17 +511,10 @@ def propose(request: HttpRequest, community: str) -> HttpResponse:
     )
 
 
-def _coordinating(request: HttpRequest, community: str) -> Membership:
-    actor = _acting(request, community)
-    if not permissions.can_assist(actor):
-        raise PermissionDenied
-    return actor
-
-
 @login_required
 def assisted_record(request: HttpRequest, community: str) -> HttpResponse:
     """Record help that happened between members, for someone without a login."""
-    actor = _coordinating(request, community)
+    actor = coordinating_membership(request, community)
     members = selectors.members_to_choose(actor=actor)
     initial: dict[str, Any] = {"given_on": timezone.localdate()}
     if (wanted := row_id(request.GET.get("for"))) is not None:
@@ -562,7 +540,7 @@ def assisted_record(request: HttpRequest, community: str) -> HttpResponse:
                 confirm_now=data["confirm_now"],
             )
         except (ValidationError, PermissionDenied, LedgerError) as error:
-            _refused(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("The exchange is recorded."))
             return redirect(exchange.get_absolute_url())
@@ -573,7 +551,7 @@ def assisted_record(request: HttpRequest, community: str) -> HttpResponse:
 
 @login_required
 def group_record(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _coordinating(request, community)
+    actor = coordinating_membership(request, community)
     members = selectors.members_to_choose(actor=actor)
     form = GroupRecordForm(
         request.POST or None,
@@ -597,7 +575,7 @@ def group_record(request: HttpRequest, community: str) -> HttpResponse:
                 idempotency_key=data["idempotency_key"],
             )
         except (ValidationError, PermissionDenied, LedgerError) as error:
-            _refused(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("The group session is recorded for everyone."))
             return redirect("exchanges:coordinator", community=community)
@@ -608,7 +586,7 @@ def group_record(request: HttpRequest, community: str) -> HttpResponse:
 
 @login_required
 def coordinator(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _coordinating(request, community)
+    actor = coordinating_membership(request, community)
     status = request.GET.get("status", "")
     if status not in Exchange.Status.values:
         status = ""
@@ -638,7 +616,7 @@ def coordinator(request: HttpRequest, community: str) -> HttpResponse:
 @login_required
 @require_POST
 def concern_resolve(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _coordinating(request, community)
+    actor = coordinating_membership(request, community)
     concern = selectors.concern_get(actor=actor, pk=pk)
     form = ConcernResolveForm(request.POST, prefix=f"concern-{concern.pk}")
     if form.is_valid():
@@ -647,7 +625,7 @@ def concern_resolve(request: HttpRequest, community: str, pk: int) -> HttpRespon
                 actor=actor, concern=concern, resolution=form.cleaned_data["text"]
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, refusal_message(error))
         else:
             messages.success(request, _("Thank you. The concern is marked as dealt with."))
     else:

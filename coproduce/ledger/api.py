@@ -6,8 +6,6 @@ Every path is scoped by the community slug; another community's objects answer 4
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated
 
@@ -18,10 +16,11 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.params.functions import Header
 
 from coproduce.api.errors import ApiError, ErrorResponse
+from coproduce.communities.acting import acting_membership as _actor
 from coproduce.communities.models import Membership
-from coproduce.communities.selectors import membership_for_user
+from coproduce.communities.permissions import can_coordinate
+from coproduce.edge.schema import WholeMinutes
 from coproduce.ledger import permissions, selectors, services
-from coproduce.ledger.errors import LedgerError
 from coproduce.ledger.models import Account, Transfer
 
 router = Router(tags=["time credits"])
@@ -86,9 +85,13 @@ class TransferIn(Schema):
     debit_account: int = Field(..., description="Account the credits come from")
     credit_account: int = Field(..., description="Account the credits go to")
     kind: Transfer.Kind
-    minutes: int | None = Field(None, gt=0, description="Credits to move; or give minutes_given")
-    minutes_given: int | None = Field(
-        None, gt=0, description="Time given; the community's credit rule computes the credits"
+    # The most one transfer moves (LEDGER_MAX_TRANSFER_MINUTES) is checked by the services, as
+    # for the pages: the refusal says to record a larger amount in parts.
+    minutes: Annotated[int, WholeMinutes()] | None = Field(
+        None, description="Credits to move; or give minutes_given"
+    )
+    minutes_given: Annotated[int, WholeMinutes()] | None = Field(
+        None, description="Time given; the community's credit rule computes the credits"
     )
     category: str = Field("", max_length=60, description="Kind of help, for the credit rule")
     given_at: datetime | None = Field(None, description="When the time was given, for the rule")
@@ -135,22 +138,8 @@ class BalanceOut(Schema):
     balance_as_of: int | None = Field(None, description="Posted balance at as_of, in minutes")
 
 
-def _actor(request: HttpRequest, community: str) -> Membership:
-    return membership_for_user(user_id=request.user.pk, community_slug=community)
-
-
-@contextmanager
-def _ledger_errors() -> Iterator[None]:
-    """Turn ledger refusals into the API's error shape, with the same plain message."""
-    try:
-        yield
-    except LedgerError as error:
-        raise ApiError(error.status, error.code, error.message) from error
-
-
 def _account(actor: Membership, pk: int) -> Account:
-    with _ledger_errors():
-        return services.party_account(actor=actor, party=f"account:{pk}")
+    return services.party_account(actor=actor, party=f"account:{pk}")
 
 
 def _member(actor: Membership, pk: int | None) -> Membership | None:
@@ -195,7 +184,7 @@ def my_balance(
 @paginate(LimitOffsetPagination)
 def account_list(request: HttpRequest, community: str) -> list[Account]:
     actor = _actor(request, community)
-    if permissions.can_manage_ledger(actor):
+    if can_coordinate(actor):
         return selectors.account_list(actor=actor)  # type: ignore[return-value]
     return [selectors.my_account(actor=actor)]
 
@@ -258,22 +247,21 @@ def _create(
         # exchanges app records it; here members may only hold their own credits.
         raise PermissionDenied
     record = services.transfer_hold if hold else services.transfer_create
-    with _ledger_errors():
-        transfer = record(
-            actor=actor,
-            debit=debit,
-            credit=_account(actor, payload.credit_account),
-            kind=payload.kind,
-            minutes=payload.minutes,
-            minutes_given=payload.minutes_given,
-            category=payload.category,
-            given_at=payload.given_at,
-            memo=payload.memo,
-            idempotency_key=key,
-            for_member=_member(actor, payload.for_member),
-            cause_type=payload.cause_type,
-            cause_id=payload.cause_id,
-        )
+    transfer = record(
+        actor=actor,
+        debit=debit,
+        credit=_account(actor, payload.credit_account),
+        kind=payload.kind,
+        minutes=payload.minutes,
+        minutes_given=payload.minutes_given,
+        category=payload.category,
+        given_at=payload.given_at,
+        memo=payload.memo,
+        idempotency_key=key,
+        for_member=_member(actor, payload.for_member),
+        cause_type=payload.cause_type,
+        cause_id=payload.cause_id,
+    )
     return Status(201, transfer)
 
 
@@ -332,13 +320,12 @@ def transfer_post(
     idempotency_key: OptionalIdempotencyKey = None,
 ) -> Transfer:
     actor = _actor(request, community)
-    with _ledger_errors():
-        return services.transfer_post(
-            actor=actor,
-            transfer=_transfer(actor, transfer_id),
-            idempotency_key=idempotency_key,
-            memo=payload.memo if payload else "",
-        )
+    return services.transfer_post(
+        actor=actor,
+        transfer=_transfer(actor, transfer_id),
+        idempotency_key=idempotency_key,
+        memo=payload.memo if payload else "",
+    )
 
 
 @router.post(
@@ -354,13 +341,12 @@ def transfer_void(
     idempotency_key: OptionalIdempotencyKey = None,
 ) -> Transfer:
     actor = _actor(request, community)
-    with _ledger_errors():
-        return services.transfer_void(
-            actor=actor,
-            transfer=_transfer(actor, transfer_id),
-            idempotency_key=idempotency_key,
-            memo=payload.memo if payload else "",
-        )
+    return services.transfer_void(
+        actor=actor,
+        transfer=_transfer(actor, transfer_id),
+        idempotency_key=idempotency_key,
+        memo=payload.memo if payload else "",
+    )
 
 
 @router.post(
@@ -378,11 +364,10 @@ def transfer_reverse(
     actor = _actor(request, community)
     if not permissions.can_reverse(actor):
         raise PermissionDenied
-    with _ledger_errors():
-        reversal = services.transfer_reverse(
-            actor=actor,
-            transfer=_transfer(actor, transfer_id),
-            memo=payload.memo if payload else "",
-            idempotency_key=idempotency_key,
-        )
+    reversal = services.transfer_reverse(
+        actor=actor,
+        transfer=_transfer(actor, transfer_id),
+        memo=payload.memo if payload else "",
+        idempotency_key=idempotency_key,
+    )
     return Status(201, reversal)

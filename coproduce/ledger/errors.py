@@ -1,4 +1,5 @@
-"""Typed rejections from the ledger. Views and the API turn them into clear messages."""
+"""Typed rejections from the ledger. Pages show their message beside the form; the API answers
+with the status ``coproduce.edge.errors.STATUS_BY_CODE`` gives their code."""
 
 from __future__ import annotations
 
@@ -6,23 +7,20 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from coproduce.communities.permissions import can_coordinate
+from coproduce.edge.errors import DomainError
+from coproduce.edge.units import minutes_display
 from coproduce.ledger import permissions
 from coproduce.ledger.models import Account
-from coproduce.ledger.templatetags.ledger import minutes_display
 
 if TYPE_CHECKING:
     from coproduce.communities.models import Membership
 
 
-class LedgerError(Exception):
-    """A transfer or change the ledger refuses. ``code`` and ``status`` are for the API."""
+class LedgerError(DomainError):
+    """A transfer or change the ledger refuses."""
 
     code = "ledger_error"
-    status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class InvalidTransfer(LedgerError):
@@ -39,7 +37,6 @@ class LimitExceeded(LedgerError):
     """
 
     code = "limit_exceeded"
-    status = 422
 
     def __init__(self, *, account: Account, is_floor: bool, viewer: Membership | None) -> None:
         limit = account.floor if is_floor else account.ceiling
@@ -76,7 +73,7 @@ def _limit_message(
                 )
                 % values
             )
-        if viewer is None or permissions.can_manage_ledger(viewer):
+        if viewer is None or can_coordinate(viewer):
             if is_floor:
                 return (
                     _(
@@ -132,10 +129,9 @@ class AccountNotAllowed(LedgerError):
     ``permissions.account_refusal``): the community's own accounts have services of their own."""
 
     code = "account_not_allowed"
-    status = 403
 
     def __init__(self, reason: str, *, actor: Membership) -> None:
-        super().__init__(_refusal_message(reason, manages=permissions.can_manage_ledger(actor)))
+        super().__init__(_refusal_message(reason, manages=can_coordinate(actor)))
         self.reason = reason
 
 
@@ -161,7 +157,6 @@ def _refusal_message(reason: str, *, manages: bool) -> str:
 
 class IdempotencyConflict(LedgerError):
     code = "idempotency_conflict"
-    status = 409
 
     def __init__(self) -> None:
         super().__init__(
@@ -171,7 +166,6 @@ class IdempotencyConflict(LedgerError):
 
 class AlreadyReversed(LedgerError):
     code = "already_reversed"
-    status = 409
 
     def __init__(self) -> None:
         super().__init__(_("This transfer has already been reversed."))
@@ -179,17 +173,14 @@ class AlreadyReversed(LedgerError):
 
 class NotReversible(LedgerError):
     code = "not_reversible"
-    status = 409
 
 
 class AlreadyResolved(LedgerError):
     code = "already_resolved"
-    status = 409
 
 
 class NotPending(LedgerError):
     code = "not_pending"
-    status = 409
 
     def __init__(self) -> None:
         super().__init__(_("Only a transfer on hold can be confirmed or cancelled."))
@@ -197,4 +188,3 @@ class NotPending(LedgerError):
 
 class LinkUnavailable(LedgerError):
     code = "link_unavailable"
-    status = 409

@@ -3,58 +3,30 @@
 from __future__ import annotations
 
 import re
-import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from coproduce.communities.models import Membership
-from coproduce.edge.forms import BoundedDateField, BoundedDateTimeField
-from coproduce.ledger.models import CreditRule, Transfer
+from coproduce.communities.fields import MemberChoiceField
+from coproduce.communities.models import Membership, Organisation
+from coproduce.edge.forms import (
+    BoundedDateField,
+    BoundedDateTimeField,
+    DurationField,
+    IdempotentForm,
+)
+from coproduce.ledger.models import Account, CreditRule, Transfer
 from coproduce.ledger.rules import PER_MILLE
-from coproduce.ledger.templatetags.ledger import minutes_display
-
-_HOURS_MINUTES = re.compile(r"^\s*([-\u2212]?)\s*(\d{1,6})(?::([0-5]\d))?\s*$")
 
 
-def parse_minutes(text: str) -> int:
-    """ "1:30" → 90, "2" → 120, "−10:00" → −600."""
-    match = _HOURS_MINUTES.match(text)
-    if match is None:
-        raise ValidationError(
-            _("Write hours and minutes like 1:30, or whole hours like 2."), code="invalid"
-        )
-    sign, hours, minutes = match.groups()
-    value = int(hours) * 60 + int(minutes or 0)
-    return -value if sign else value
-
-
-class MinutesField(forms.Field):
-    """Hours and minutes typed as H:MM, kept as whole minutes."""
-
-    def __init__(self, *, allow_negative: bool = False, **kwargs: Any) -> None:
-        self.allow_negative = allow_negative
-        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 8, "maxlength": 12}))
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, int):
-            return minutes_display(value)
-        return value
-
-    def to_python(self, value: Any) -> int | None:
-        text = str(value or "").strip()
-        if not text:
-            return None
-        if len(text) > 12:
-            raise ValidationError(_("That is too long for a time."), code="max_length")
-        minutes = parse_minutes(text)
-        if minutes < 0 and not self.allow_negative:
-            raise ValidationError(_("This can't be below zero."), code="negative")
-        return minutes
+def _credits_field(**kwargs: Any) -> DurationField:
+    """Time or credits that one transfer moves. The services refuse more than
+    LEDGER_MAX_TRANSFER_MINUTES for pages and the API alike, saying to record it in parts."""
+    return DurationField(most=None, **kwargs)
 
 
 class MultiplierField(forms.DecimalField):
@@ -78,39 +50,23 @@ class MultiplierField(forms.DecimalField):
         return int(decimal * PER_MILLE)
 
 
-class IdempotentForm(forms.Form):
-    """Carries a fresh key in a hidden field, so a double click or a retry never pays twice."""
-
-    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4())
-        super().__init__(*args, **kwargs)
-
-
 class GiveForm(IdempotentForm):
     """A member gives some of their credits to another member or to the community pot."""
 
-    to = forms.ChoiceField(label=_("Who gets the credits"))
-    minutes = MinutesField(label=_("How much time credit"), help_text=_("For example 1:30."))
+    to = MemberChoiceField(
+        label=_("Who gets the credits"),
+        others=[("pot", _("The community pot (a donation)"))],
+        value_prefix="member:",
+        empty_label=None,
+    )
+    minutes = _credits_field(label=_("How much time credit"))
     memo = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)
 
-    def __init__(
-        self, *args: Any, members: list[Membership], me: Membership, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, members: QuerySet[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices: list[tuple[str, str]] = [("pot", str(_("The community pot (a donation)")))]
-        choices += [(f"member:{m.pk}", str(m)) for m in members if m.pk != me.pk]
         to_field = self.fields["to"]
-        assert isinstance(to_field, forms.ChoiceField)  # noqa: S101 - declared above
-        to_field.choices = choices
-
-    def clean_minutes(self) -> int:
-        minutes = self.cleaned_data.get("minutes")
-        if not minutes:
-            raise ValidationError(_("Give more than 0:00."))
-        return int(minutes)
+        assert isinstance(to_field, MemberChoiceField)  # noqa: S101 - declared above
+        to_field.queryset = members
 
 
 KIND_CHOICES_FOR_COORDINATORS = [
@@ -128,9 +84,9 @@ class RecordTransferForm(IdempotentForm):
     """A coordinator records a transfer, an award or an adjustment."""
 
     kind = forms.ChoiceField(label=_("What is it"), choices=KIND_CHOICES_FOR_COORDINATORS)
-    debit = forms.ChoiceField(label=_("From"))
-    credit = forms.ChoiceField(label=_("To"))
-    minutes = MinutesField(
+    debit = MemberChoiceField(label=_("From"), value_prefix="member:", empty_label=None)
+    credit = MemberChoiceField(label=_("To"), value_prefix="member:", empty_label=None)
+    minutes = _credits_field(
         label=_("Time"),
         help_text=_(
             "For exchanges and awards, the time given: the credit rule turns it into credits. "
@@ -155,31 +111,45 @@ class RecordTransferForm(IdempotentForm):
     on_hold = forms.BooleanField(label=_("Put on hold until confirmed"), required=False)
     memo = forms.CharField(label=_("Note"), max_length=500, required=False)
 
-    def __init__(self, *args: Any, parties: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        members: QuerySet[Membership],
+        organisations: QuerySet[Organisation],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         for name in ("debit", "credit"):
             field = self.fields[name]
-            assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
-            field.choices = parties
+            assert isinstance(field, MemberChoiceField)  # noqa: S101 - declared above
+            # Any account of the community: its own two first, then members, then partners.
+            field.others = [
+                ("issuance", str(Account.Kind.ISSUANCE.label)),
+                ("pot", str(Account.Kind.POT.label)),
+            ]
+            field.others_after = [(f"organisation:{o.pk}", o.name) for o in organisations]
+            field.queryset = members
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("debit") and data.get("debit") == data.get("credit"):
             self.add_error("credit", _("Choose a different account from the one paying."))
-        if data.get("minutes") == 0:
-            self.add_error("minutes", _("Give more than 0:00."))
         return data
 
 
 class LimitsForm(forms.Form):
-    floor = MinutesField(
+    # The services refuse a floor above 0:00 and limits past a million hours, saying why.
+    floor = DurationField(
         label=_("Lowest balance allowed"),
-        allow_negative=True,
+        least=None,
+        most=None,
         required=False,
         help_text=_("For example −10:00. Leave empty for no limit."),
     )
-    ceiling = MinutesField(
+    ceiling = DurationField(
         label=_("Highest balance allowed"),
+        least=0,
+        most=None,
         required=False,
         help_text=_("For example 40:00. Leave empty for no limit."),
     )
@@ -252,8 +222,12 @@ class LinkForm(forms.Form):
         label=_("The other community's web address name"),
         help_text=_("The part after /c/ in their address."),
     )
-    limit_to_partner = MinutesField(label=_("Most credit that may go to them, net"))
-    limit_from_partner = MinutesField(label=_("Most credit that may come from them, net"))
+    limit_to_partner = DurationField(
+        label=_("Most credit that may go to them, net"), least=0, most=None
+    )
+    limit_from_partner = DurationField(
+        label=_("Most credit that may come from them, net"), least=0, most=None
+    )
 
 
 class LinkGiveForm(IdempotentForm):
@@ -261,14 +235,8 @@ class LinkGiveForm(IdempotentForm):
         label=_("Their email address"),
         help_text=_("The address they sign in with in the other community."),
     )
-    minutes = MinutesField(label=_("How much time credit"))
+    minutes = _credits_field(label=_("How much time credit"))
     memo = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)
-
-    def clean_minutes(self) -> int:
-        minutes = self.cleaned_data.get("minutes")
-        if not minutes:
-            raise ValidationError(_("Give more than 0:00."))
-        return int(minutes)
 
 
 class StatementFilterForm(forms.Form):

@@ -13,12 +13,14 @@ from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.communities.models import Community, Membership, Organisation
+from coproduce.edge import units
 
 # The most minutes any limit (an account's floor or ceiling, a link's limit) or any one transfer
 # may be: a million hours. The setting LEDGER_MAX_TRANSFER_MINUTES (at most this) caps each
 # transfer lower. Counters then grow by at most this much per transfer and stay far from the
 # 64-bit limits (2^63 minutes would take 150 thousand billion transfers of the largest size).
-MINUTES_BOUND = 60_000_000
+# The duration field of every form reads the same number from coproduce.edge.units.
+MINUTES_BOUND = units.MINUTES_BOUND
 
 
 class Account(models.Model):

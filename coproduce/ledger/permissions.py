@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from coproduce.communities.models import Membership
+from coproduce.communities.permissions import can_coordinate
 from coproduce.ledger.models import Account, CommunityLink, Transfer
 
 # What a member may do from their own account without a coordinator.
@@ -11,9 +12,10 @@ MEMBER_KINDS = frozenset(
 )
 
 
-def can_manage_ledger(actor: Membership) -> bool:
-    """Coordinators and administrators: any account, awards, adjustments, rules, links."""
-    return actor.is_active and (actor.is_coordinator or actor.is_admin)
+# Coordinators and administrators (communities.permissions.can_coordinate) may use any account,
+# award, adjust, and set rules and links. The name stays for ledger/services.py, which is being
+# reworked on another branch; it is the same function, not another check.
+can_manage_ledger = can_coordinate
 
 
 def is_own_account(actor: Membership, account: Account) -> bool:
@@ -23,13 +25,13 @@ def is_own_account(actor: Membership, account: Account) -> bool:
 def can_see_account(actor: Membership, account: Account) -> bool:
     if not actor.is_active or account.community_id != actor.community_id:
         return False
-    return is_own_account(actor, account) or can_manage_ledger(actor)
+    return is_own_account(actor, account) or can_coordinate(actor)
 
 
 def can_transfer_from(actor: Membership, debit: Account, kind: str) -> bool:
     if not actor.is_active or debit.community_id != actor.community_id:
         return False
-    if can_manage_ledger(actor):
+    if can_coordinate(actor):
         return True
     return is_own_account(actor, debit) and kind in MEMBER_KINDS
 
@@ -62,13 +64,11 @@ def account_refusal(actor: Membership, debit: Account, credit: Account, kind: st
         return NOT_BETWEEN_COMMUNITIES
     if credit.kind == Kind.ISSUANCE:
         return NOT_TO_ISSUANCE
-    if debit.kind == Kind.ISSUANCE and (
-        kind != Transfer.Kind.AWARD or not can_manage_ledger(actor)
-    ):
+    if debit.kind == Kind.ISSUANCE and (kind != Transfer.Kind.AWARD or not can_coordinate(actor)):
         return ONLY_AWARDS_FROM_ISSUANCE
     if (credit.kind == Kind.POT) != (kind == Transfer.Kind.DONATION):
         return DONATIONS_TO_THE_POT
-    if debit.kind == Kind.POT and (kind != Transfer.Kind.GIFT or not can_manage_ledger(actor)):
+    if debit.kind == Kind.POT and (kind != Transfer.Kind.GIFT or not can_coordinate(actor)):
         return ONLY_GIFTS_FROM_THE_POT
     return None
 
@@ -102,7 +102,7 @@ def can_resolve_hold(
     receiver recorded it. Either member may cancel ("void") a hold that is not yet confirmed."""
     if not actor.is_active or hold.community_id != actor.community_id:
         return False
-    if can_manage_ledger(actor):
+    if can_coordinate(actor):
         return True
     is_payer = hold.debit.kind == Account.Kind.MEMBER and hold.debit.membership_id == actor.pk
     is_receiver = hold.credit.kind == Account.Kind.MEMBER and hold.credit.membership_id == actor.pk
@@ -124,12 +124,12 @@ def can_give_across(actor: Membership, link: CommunityLink) -> bool:
 
 
 def can_reverse(actor: Membership) -> bool:
-    return can_manage_ledger(actor)
+    return can_coordinate(actor)
 
 
 def can_see_transfer(actor: Membership, transfer: Transfer) -> bool:
     if not actor.is_active or transfer.community_id != actor.community_id:
         return False
-    if can_manage_ledger(actor):
+    if can_coordinate(actor):
         return True
     return is_own_account(actor, transfer.debit) or is_own_account(actor, transfer.credit)

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from coproduce.communities.models import Community, Membership
+from coproduce.communities.permissions import can_coordinate
 from coproduce.ledger import permissions
 from coproduce.ledger.models import Account, AccountLimitChange, CommunityLink, CreditRule, Transfer
 
@@ -72,7 +73,7 @@ def transfer_list(
 ) -> QuerySet[Transfer]:
     """Transfers the actor may see, newest first: members see only their own."""
     transfers = _transfers(actor.community_id)
-    if not permissions.can_manage_ledger(actor):
+    if not can_coordinate(actor):
         account = my_account(actor=actor)
     if account is not None:
         if account.community_id != actor.community_id:
@@ -110,7 +111,7 @@ def holds_open(*, actor: Membership, account: Account | None = None) -> QuerySet
     holds = _transfers(actor.community_id).filter(
         phase=Transfer.Phase.PENDING, resolution__isnull=True
     )
-    if not permissions.can_manage_ledger(actor):
+    if not can_coordinate(actor):
         account = my_account(actor=actor)
     if account is not None:
         holds = holds.filter(Q(debit=account) | Q(credit=account))

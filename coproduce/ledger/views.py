@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,8 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from coproduce.communities.acting import acting_membership, coordinating_membership
 from coproduce.communities.models import Membership, Organisation
-from coproduce.communities.views import acting_membership
+from coproduce.communities.permissions import can_coordinate
+from coproduce.edge.refusals import add_refusal, refusal_message
+from coproduce.edge.units import minutes_display
 from coproduce.ledger import permissions, selectors, services
 from coproduce.ledger.errors import LedgerError
 from coproduce.ledger.forms import (
@@ -35,18 +37,6 @@ from coproduce.ledger.forms import (
     StatementFilterForm,
 )
 from coproduce.ledger.models import Account, CommunityLink, Transfer
-from coproduce.ledger.templatetags.ledger import minutes_display
-
-
-def _acting(request: HttpRequest, community: str) -> Membership:
-    return acting_membership(request, community)
-
-
-def _coordinating(request: HttpRequest, community: str) -> Membership:
-    actor = _acting(request, community)
-    if not permissions.can_manage_ledger(actor):
-        raise PermissionDenied
-    return actor
 
 
 def _render(
@@ -58,17 +48,6 @@ def _render(
 ) -> HttpResponse:
     context = {"community": actor.community, "actor": actor, **context}
     return render(request, f"ledger/{template}", context, status=status)
-
-
-def _form_refused(form: Form, error: LedgerError | ValidationError) -> None:
-    """Show a refusal beside the field it is about, or at the top of the form."""
-    if isinstance(error, LedgerError):
-        form.add_error(None, error.message)
-    elif hasattr(error, "error_dict"):
-        for name, problems in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, problems)
-    else:
-        form.add_error(None, error)
 
 
 # --- Statements ------------------------------------------------------------------------------
@@ -99,7 +78,7 @@ def _statement_context(
         "as_of": as_of,
         "balance_as_of": balance_as_of,
         "query": request.GET.urlencode(),
-        "can_manage": permissions.can_manage_ledger(actor),
+        "can_manage": can_coordinate(actor),
     }
     return context, statement
 
@@ -154,7 +133,7 @@ def _safe_cell(text: str) -> str:
 @login_required
 def statement(request: HttpRequest, community: str) -> HttpResponse:
     """My balance and my transfers, with the running balance."""
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     account = selectors.my_account(actor=actor)
     context, _statement = _statement_context(request, actor, account)
     context["is_mine"] = True
@@ -172,7 +151,7 @@ def _filters_refused(context: dict[str, Any], page: str) -> HttpResponse | None:
 @login_required
 @never_cache  # a statement is personal: no browser or proxy may keep a copy of the file
 def statement_csv(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     account = selectors.my_account(actor=actor)
     context, result = _statement_context(request, actor, account)
     page = reverse("ledger:statement", kwargs={"community": community})
@@ -183,14 +162,14 @@ def statement_csv(request: HttpRequest, community: str) -> HttpResponse:
 
 @login_required
 def account_statement(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     account = selectors.account_get(actor=actor, pk=pk)
     context, _statement = _statement_context(request, actor, account)
     context["is_mine"] = permissions.is_own_account(actor, account)
     context["csv_url"] = reverse(
         "ledger:account_statement_csv", kwargs={"community": community, "pk": pk}
     )
-    if permissions.can_manage_ledger(actor):
+    if can_coordinate(actor):
         context["limit_changes"] = list(selectors.limit_changes(actor=actor, account=account)[:20])
     return _render(request, "statement.html", actor, context)
 
@@ -198,7 +177,7 @@ def account_statement(request: HttpRequest, community: str, pk: int) -> HttpResp
 @login_required
 @never_cache
 def account_statement_csv(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     account = selectors.account_get(actor=actor, pk=pk)
     context, result = _statement_context(request, actor, account)
     page = reverse("ledger:account_statement", kwargs={"community": community, "pk": pk})
@@ -213,14 +192,14 @@ def account_statement_csv(request: HttpRequest, community: str, pk: int) -> Http
 @login_required
 def give(request: HttpRequest, community: str) -> HttpResponse:
     """A member gives credits to another member, or donates them to the community pot."""
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     account = selectors.my_account(actor=actor)
-    members = list(selectors.member_choices(actor=actor))
-    form = GiveForm(request.POST or None, members=members, me=actor)
+    members = selectors.member_choices(actor=actor).exclude(pk=actor.pk)
+    form = GiveForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            to = services.party_account(actor=actor, party=data["to"])
+            to = services.party_account(actor=actor, party=_party(data["to"]))
             services.transfer_create(
                 actor=actor,
                 debit=account,
@@ -232,7 +211,7 @@ def give(request: HttpRequest, community: str) -> HttpResponse:
                 for_member=actor,
             )
         except LedgerError as error:
-            form.add_error(None, error.message)
+            add_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -255,7 +234,7 @@ def give(request: HttpRequest, community: str) -> HttpResponse:
 @login_required
 def coordinator(request: HttpRequest, community: str) -> HttpResponse:
     """Every account with its balance and limits, and the holds waiting for an answer."""
-    actor = _coordinating(request, community)
+    actor = coordinating_membership(request, community)
     return _render(
         request,
         "coordinator.html",
@@ -269,28 +248,26 @@ def coordinator(request: HttpRequest, community: str) -> HttpResponse:
     )
 
 
-def _parties(actor: Membership) -> list[tuple[str, str]]:
-    parties = [
-        ("issuance", str(Account.Kind.ISSUANCE.label)),
-        ("pot", str(Account.Kind.POT.label)),
-    ]
-    parties += [(f"member:{m.pk}", str(m)) for m in selectors.member_choices(actor=actor)]
-    organisations = Organisation.objects.filter(community_id=actor.community_id).order_by("name")
-    parties += [(f"organisation:{o.pk}", o.name) for o in organisations]
-    return parties
+def _party(chosen: Membership | str) -> str:
+    """What services.party_account reads: "member:12", or the key of another account."""
+    return f"member:{chosen.pk}" if isinstance(chosen, Membership) else chosen
 
 
 @login_required
 def transfer_record(request: HttpRequest, community: str) -> HttpResponse:
     """A coordinator records an exchange, an award, a redemption or an adjustment."""
-    actor = _coordinating(request, community)
-    form = RecordTransferForm(request.POST or None, parties=_parties(actor))
+    actor = coordinating_membership(request, community)
+    form = RecordTransferForm(
+        request.POST or None,
+        members=selectors.member_choices(actor=actor),
+        organisations=Organisation.objects.filter(community_id=actor.community_id).order_by("name"),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         uses_rule = data["kind"] in RULE_KINDS
         try:
-            debit = services.party_account(actor=actor, party=data["debit"])
-            credit = services.party_account(actor=actor, party=data["credit"])
+            debit = services.party_account(actor=actor, party=_party(data["debit"]))
+            credit = services.party_account(actor=actor, party=_party(data["credit"]))
             record = services.transfer_hold if data["on_hold"] else services.transfer_create
             transfer = record(
                 actor=actor,
@@ -306,7 +283,7 @@ def transfer_record(request: HttpRequest, community: str) -> HttpResponse:
                 for_member=credit.membership if credit.kind == Account.Kind.MEMBER else None,
             )
         except LedgerError as error:
-            form.add_error(None, error.message)
+            add_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -325,7 +302,7 @@ def transfer_record(request: HttpRequest, community: str) -> HttpResponse:
 
 @login_required
 def account_limits(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _coordinating(request, community)
+    actor = coordinating_membership(request, community)
     account = selectors.account_get(actor=actor, pk=pk)
     form = LimitsForm(
         request.POST or None, initial={"floor": account.floor, "ceiling": account.ceiling}
@@ -340,7 +317,7 @@ def account_limits(request: HttpRequest, community: str, pk: int) -> HttpRespons
                 reason=form.cleaned_data["reason"],
             )
         except (LedgerError, ValidationError) as error:
-            _form_refused(form, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request, _("The limits of %(name)s are changed.") % {"name": account.owner_name}
@@ -361,7 +338,7 @@ def account_limits(request: HttpRequest, community: str, pk: int) -> HttpRespons
 
 @login_required
 def transfer_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     transfer = selectors.transfer_get(actor=actor, pk=pk)
     context = {
         "transfer": transfer,
@@ -381,7 +358,7 @@ def transfer_detail(request: HttpRequest, community: str, pk: int) -> HttpRespon
 
 @login_required
 def transfer_reverse(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _coordinating(request, community)
+    actor = coordinating_membership(request, community)
     transfer = selectors.transfer_get(actor=actor, pk=pk)
     form = ReverseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -393,7 +370,7 @@ def transfer_reverse(request: HttpRequest, community: str, pk: int) -> HttpRespo
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except LedgerError as error:
-            form.add_error(None, error.message)
+            add_refusal(form, error)
         else:
             messages.success(request, _("The transfer is reversed."))
             return redirect("ledger:transfer_detail", community=community, pk=reversal.pk)
@@ -410,7 +387,7 @@ def transfer_reverse(request: HttpRequest, community: str, pk: int) -> HttpRespo
 @require_POST
 def transfer_resolve(request: HttpRequest, community: str, pk: int, action: str) -> HttpResponse:
     """Confirm ("post") or cancel ("void") a hold."""
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     transfer = selectors.transfer_get(actor=actor, pk=pk)
     form = ReverseForm(request.POST)
     key = form.cleaned_data["idempotency_key"] if form.is_valid() else None
@@ -420,7 +397,7 @@ def transfer_resolve(request: HttpRequest, community: str, pk: int, action: str)
     try:
         resolve(actor=actor, transfer=transfer, idempotency_key=key)
     except LedgerError as error:
-        messages.error(request, error.message)
+        messages.error(request, refusal_message(error))
     else:
         if action == "post":
             messages.success(request, _("The hold is confirmed; the credits have moved."))
@@ -434,9 +411,9 @@ def transfer_resolve(request: HttpRequest, community: str, pk: int, action: str)
 
 @login_required
 def rules(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     form = None
-    if permissions.can_manage_ledger(actor):
+    if can_coordinate(actor):
         form = CreditRuleForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -452,7 +429,7 @@ def rules(request: HttpRequest, community: str) -> HttpResponse:
                     note=data["note"],
                 )
             except ValidationError as error:
-                _form_refused(form, error)
+                add_refusal(form, error)
             else:
                 messages.success(
                     request,
@@ -480,8 +457,8 @@ def rules(request: HttpRequest, community: str) -> HttpResponse:
 
 @login_required
 def links(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _acting(request, community)
-    form = LinkForm(request.POST or None) if permissions.can_manage_ledger(actor) else None
+    actor = acting_membership(request, community)
+    form = LinkForm(request.POST or None) if can_coordinate(actor) else None
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
@@ -489,7 +466,7 @@ def links(request: HttpRequest, community: str) -> HttpResponse:
             try:
                 services.community_link_create(actor=actor, **form.cleaned_data)
             except ValidationError as error:
-                _form_refused(form, error)
+                add_refusal(form, error)
             else:
                 messages.success(
                     request, _("Link proposed. The other community's coordinators must agree.")
@@ -512,7 +489,7 @@ def links(request: HttpRequest, community: str) -> HttpResponse:
         request,
         "links.html",
         actor,
-        {"rows": rows, "form": form, "can_manage": permissions.can_manage_ledger(actor)},
+        {"rows": rows, "form": form, "can_manage": can_coordinate(actor)},
         status=400 if form is not None and form.errors else 200,
     )
 
@@ -520,7 +497,7 @@ def links(request: HttpRequest, community: str) -> HttpResponse:
 @login_required
 @require_POST
 def link_action(request: HttpRequest, community: str, pk: int, action: str) -> HttpResponse:
-    actor = _coordinating(request, community)
+    actor = coordinating_membership(request, community)
     link = selectors.link_get(actor=actor, pk=pk)
     act = {
         "accept": services.community_link_accept,
@@ -532,7 +509,7 @@ def link_action(request: HttpRequest, community: str, pk: int, action: str) -> H
     try:
         act(actor=actor, link=link)
     except LedgerError as error:
-        messages.error(request, error.message)
+        messages.error(request, refusal_message(error))
     else:
         messages.success(
             request,
@@ -545,7 +522,7 @@ def link_action(request: HttpRequest, community: str, pk: int, action: str) -> H
 @login_required
 def link_give(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     """Give credits to someone in a linked community (for example a parent elsewhere)."""
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     link = selectors.link_get(actor=actor, pk=pk)
     account = selectors.my_account(actor=actor)
     form = LinkGiveForm(request.POST or None)
@@ -554,7 +531,7 @@ def link_give(request: HttpRequest, community: str, pk: int) -> HttpResponse:
         # is paused, the answer is the same whatever email address was typed.
         services.community_link_check_open(actor=actor, link=link)
     except LedgerError as error:
-        closed: str | None = error.message
+        closed: str | None = refusal_message(error)
     else:
         closed = None
     if request.method == "POST" and closed is not None:
@@ -580,7 +557,7 @@ def link_give(request: HttpRequest, community: str, pk: int) -> HttpResponse:
                     idempotency_key=data["idempotency_key"],
                 )
             except LedgerError as error:
-                form.add_error(None, error.message)
+                add_refusal(form, error)
             else:
                 messages.success(
                     request,

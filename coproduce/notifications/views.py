@@ -15,14 +15,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from coproduce.communities import selectors as community_selectors
+from coproduce.communities.acting import acting_membership
 from coproduce.communities.models import Membership
-from coproduce.communities.views import acting_membership
 from coproduce.notifications import permissions, selectors, services
 from coproduce.notifications.forms import PreferenceForm
-
-
-def _acting(request: HttpRequest, community: str) -> Membership:
-    return acting_membership(request, community)
 
 
 def _preferences_page(request: HttpRequest, actor: Membership, member: Membership) -> HttpResponse:
@@ -60,13 +56,13 @@ def _preferences_page(request: HttpRequest, actor: Membership, member: Membershi
 
 @login_required
 def preferences(request: HttpRequest, community: str) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     return _preferences_page(request, actor, actor)
 
 
 @login_required
 def member_preferences(request: HttpRequest, community: str, pk: int) -> HttpResponse:
-    actor = _acting(request, community)
+    actor = acting_membership(request, community)
     member = community_selectors.member_get(actor=actor, pk=pk)
     return _preferences_page(request, actor, member)
 

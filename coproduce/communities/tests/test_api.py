@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from coproduce.api.services import api_token_create
@@ -208,3 +209,11 @@ def test_a_member_of_an_invitation_only_community_is_told_they_already_belong():
         f"/api/v1/communities/{closed.slug}/join-requests", {}, content_type="application/json"
     )
     assert_error(response, 409, "already_member")
+
+
+def test_a_call_with_a_token_is_answered_without_making_a_session(member):
+    """Pages and the API find the acting membership with one helper (communities/acting.py);
+    only a browser's session remembers the community, a token call leaves nothing behind."""
+    response = token_client(member.user).get(f"/api/v1/communities/{member.community.slug}/profile")
+    assert response.status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in response.cookies

@@ -10,7 +10,12 @@ from django.test import Client
 from django.utils import timezone
 
 from coproduce.api.services import api_token_create
-from coproduce.exchanges.tests.factories import make_community, make_listing, make_member
+from coproduce.exchanges.tests.factories import (
+    make_community,
+    make_exchange,
+    make_listing,
+    make_member,
+)
 from coproduce.ledger.models import Account
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +110,26 @@ def test_outsiders_get_404_and_cancelling_needs_a_reason(town):
     assert cancelled.json()["status"] == "cancelled"
 
 
+@pytest.mark.parametrize("minutes", ["90", "1:30", 90.5, True, 0, 1441])
+def test_recorded_minutes_are_a_whole_number_in_range_as_on_the_page(town, minutes):
+    ann, bob = make_member(town), make_member(town)
+    exchange = make_exchange(ann, bob)
+    response = api(ann).post(
+        f"/api/v1/communities/town/exchanges/{exchange.pk}/record",
+        {"minutes": minutes},
+        content_type="application/json",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and "minutes" in error["fields"]
+    if minutes in (0, 1441):
+        # The same words as the record page (coproduce/edge/units.py, minutes_refusal).
+        expected = "at least 0:01" if minutes == 0 else "can't be more than 24:00"
+        assert expected in error["fields"]["minutes"][0]
+    assert not Account.objects.filter(membership=bob, debits_pending__gt=0).exists()
+
+
 def test_every_exchange_path_is_in_the_openapi_schema_with_error_responses(town):
     schema = Client().get("/api/v1/openapi.json").json()
     base = "/api/v1/communities/{community}"
@@ -125,6 +150,10 @@ def test_every_exchange_path_is_in_the_openapi_schema_with_error_responses(town)
         for operation in operations.values():
             assert {"400", "401", "403", "404", "409"} <= set(operation["responses"])
     record = schema["paths"][base + "/exchanges/{exchange_id}/record"]["post"]
+    assert "422" in record["responses"]
+    body = record["requestBody"]["content"]["application/json"]["schema"]
+    fields = schema["components"]["schemas"][body["$ref"].split("/")[-1]]["properties"]
+    assert (fields["minutes"]["minimum"], fields["minutes"]["maximum"]) == (1, 1440)
     assert any(p["name"] == "Idempotency-Key" for p in record["parameters"])
 
 

@@ -205,6 +205,48 @@ def test_bad_hours_get_a_clear_message_and_change_nothing(town, ann, bob, minute
     assert not Transfer.objects.filter(cause_id=exchange.pk).exists()
 
 
+@pytest.mark.parametrize("typed", ["1h30", "1 hour 30", "1:30", "1.5", "90 munud", "1 awr 30"])
+def test_recording_hours_reads_every_common_way_of_writing_them(town, ann, bob, typed):
+    exchange = make_exchange(ann, bob)
+    response = client_for(ann).post(
+        f"/c/town/exchange/exchanges/{exchange.pk}/record/",
+        {"record-idempotency_key": str(uuid.uuid4()), "record-minutes": typed},
+    )
+    assert response.status_code == 302
+    assert Exchange.objects.get(pk=exchange.pk).minutes == 90
+
+
+def test_in_a_big_community_a_coordinator_types_the_names_instead_of_scrolling(
+    town, ann, monkeypatch
+):
+    from coproduce.communities import fields
+
+    monkeypatch.setattr(fields, "LISTED_MOST", 2)
+    boss = make_member(town, is_coordinator=True, profile__display_name="Becky")
+    vera = make_member(town, user=None, profile__display_name="Vera Nologin")
+    client = client_for(boss, second_factor=True)
+    page = client.get(f"/c/town/exchange/coordinator/record/?for={vera.pk}").content.decode()
+    assert (
+        'name="giver" value="Vera Nologin"' in page
+        and "<option" not in page.split('name="giver"')[1].split("</div>")[0]
+    )
+    response = client.post(
+        "/c/town/exchange/coordinator/record/",
+        {
+            "idempotency_key": str(uuid.uuid4()),
+            "giver": "vera nologin",
+            "receiver": ann.profile.display_name,
+            "category": category(town, "befriending").pk,
+            "title": "Phone chat",
+            "minutes": "1 hour",
+            "given_on": timezone.localdate().isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    exchange = Exchange.objects.get(title="Phone chat")
+    assert (exchange.giver, exchange.receiver) == (vera, ann)
+
+
 def test_a_past_date_gets_a_clear_message(town, ann, bob):
     exchange = make_exchange(ann, bob)
     past = (timezone.localtime() - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")

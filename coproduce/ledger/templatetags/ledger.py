@@ -1,33 +1,31 @@
-"""Template helpers for time credits: minutes shown as hours and minutes, like 1:30 or −10:00."""
+"""Template filters for time credits. Minutes are formatted in ``coproduce.edge.units``; these
+filters only make its functions available to templates (``{% load ledger %}``)."""
 
 from __future__ import annotations
 
 from django import template
 
-register = template.Library()
+from coproduce.edge import units
 
-MINUS = "\u2212"
+register = template.Library()
 
 
 @register.filter
 def minutes_display(minutes: int | None) -> str:
-    """Show whole minutes as H:MM with a real minus sign: 90 → "1:30", −600 → "−10:00".
-
-    None (no limit) shows as an empty string; templates say "no limit" in words.
-    """
-    if minutes is None:
-        return ""
-    sign = MINUS if minutes < 0 else ""
-    hours, rest = divmod(abs(int(minutes)), 60)
-    return f"{sign}{hours}:{rest:02d}"
+    """90 → "1:30", −600 → "−10:00"; None (no limit) → ""."""
+    return units.minutes_display(minutes)
 
 
 @register.filter
 def minutes_signed(minutes: int | None) -> str:
-    """Like minutes_display but always with a sign, for money in and out: +1:30, −0:45."""
-    if minutes is None:
-        return ""
-    return ("+" if minutes > 0 else "") + minutes_display(minutes)
+    """+1:30, −0:45: for credits in and out."""
+    return units.minutes_signed(minutes)
+
+
+@register.filter
+def minutes_in_words(minutes: int | None) -> str:
+    """195 → "3 hours 15 minutes" (Welsh: "3 awr 15 munud"); None → ""."""
+    return "" if minutes is None else units.minutes_in_words(minutes)
 
 
 @register.filter

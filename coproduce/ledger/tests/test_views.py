@@ -172,6 +172,38 @@ def test_giving_twice_with_one_form_pays_once(
     assert account_of(friend).balance == 75
 
 
+@pytest.mark.parametrize(
+    "typed", ["1 hour 15 minutes", "1.25", "75m", "1h15", "1 hour 15", "1 awr 15 munud"]
+)
+def test_the_give_page_reads_time_as_people_write_it(
+    community: Community, member: Membership, member_client: Client, typed: str
+) -> None:
+    friend = make_member(community)
+    data = {
+        "to": f"member:{friend.pk}",
+        "minutes": typed,
+        "memo": "",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    assert member_client.post(url("give", community), data).status_code == 302
+    assert account_of(friend).balance == 75
+
+
+def test_the_give_page_says_how_to_write_a_time_it_cannot_read(
+    community: Community, member: Membership, member_client: Client
+) -> None:
+    data = {
+        "to": f"member:{make_member(community).pk}",
+        "minutes": "a while",
+        "memo": "",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    response = member_client.post(url("give", community), data)
+    assert response.status_code == 400
+    assert "Write the time like 1:30 or 1 hour 30 minutes." in response.content.decode()
+    assert not Transfer.objects.filter(community=community).exists()
+
+
 def test_a_refused_gift_explains_why_and_keeps_what_was_typed(
     community: Community, member: Membership, member_client: Client
 ) -> None:
