@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from coproduce.communities import hooks, services
 from coproduce.communities.models import Community, Membership, Organisation
+from coproduce.people import services as people_services
 from coproduce.people.models import Profile, User
 
 DEMO_PASSWORD = "coproduce-demo"  # noqa: S105 - printed on screen for the demo only
@@ -198,14 +198,70 @@ def demo_email(community: DemoCommunity, person: DemoPerson) -> str:
     return f"{person.key}@{community.slug}.demo.coproduce.org"
 
 
-def _demo_user(email: str, name: str) -> User:
-    user = User.objects.filter(email=email).first()
-    if user is None:
-        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name)
-    EmailAddress.objects.get_or_create(
-        user=user, email=email, defaults={"verified": True, "primary": True}
+def _roles(person: DemoPerson) -> dict[str, bool]:
+    return {f"is_{role}": role in person.roles for role in ROLES}
+
+
+ROLES = ("member", "coordinator", "partner", "referrer", "observer", "admin")
+
+
+def _community_build(spec: DemoCommunity) -> tuple[Community, dict[str, Membership]]:
+    """The community as an operator and its coordinator would make it, through the services:
+    the operator creates it with its coordinator, who adds the partner organisations, the
+    people with logins and those without, and fills in their profiles."""
+    founder_spec = spec.people[0]
+    founder_user = people_services.user_create_within(
+        email=demo_email(spec, founder_spec), password=DEMO_PASSWORD, name=founder_spec.name
     )
-    return user
+    community = services.community_create_within(
+        name=spec.name,
+        slug=spec.slug,
+        kind=spec.kind,
+        founder=founder_user,
+        founder_is_admin="admin" in founder_spec.roles,
+        description=spec.description,
+        language=spec.language,
+        uses_mutual_credit=spec.uses_mutual_credit,
+        uses_issued_credits=spec.uses_issued_credits,
+        default_floor_minutes=spec.default_floor_minutes,
+    )
+    # The founder is a member and coordinator (and administrator if the demo says so).
+    coordinator = Membership.objects.get(community=community, user=founder_user)
+    organisations = {
+        name: services.organisation_create_within(
+            actor=coordinator, name=name, kind=kind, description=description
+        )
+        for name, kind, description in spec.organisations
+    }
+    memberships: dict[str, Membership] = {founder_spec.key: coordinator}
+    for person in spec.people[1:]:
+        if person.has_login:
+            memberships[person.key] = services.membership_add_within(
+                actor=coordinator,
+                user=people_services.user_create_within(
+                    email=demo_email(spec, person), password=DEMO_PASSWORD, name=person.name
+                ),
+                display_name=person.name,
+                organisation=organisations.get(person.organisation),
+                **_roles(person),
+            )
+        else:
+            memberships[person.key] = services.member_register_within(
+                actor=coordinator, display_name=person.name
+            )
+    for person in spec.people:
+        member = memberships[person.key]
+        member.profile = services.profile_update_within(
+            actor=coordinator,
+            member=member,
+            pronouns=person.pronouns,
+            languages=person.languages,
+            contact_preference=person.contact,
+            phone=person.phone,
+            accessibility_needs=person.needs,
+        )
+    demo_extend(community, memberships, organisations)
+    return community, memberships
 
 
 @transaction.atomic
@@ -214,64 +270,16 @@ def demo_build() -> DemoResult:
     result = DemoResult()
     result.created = not Community.objects.filter(slug=COMMUNITIES[0].slug).exists()
     for spec in COMMUNITIES:
-        community, _created = Community.objects.get_or_create(
-            slug=spec.slug,
-            defaults={
-                "name": spec.name,
-                "kind": spec.kind,
-                "description": spec.description,
-                "language": spec.language,
-                "uses_mutual_credit": spec.uses_mutual_credit,
-                "uses_issued_credits": spec.uses_issued_credits,
-                "default_floor_minutes": spec.default_floor_minutes,
-            },
-        )
-        if _created:
-            services.community_setup(community=community)
-        organisations = {}
-        for name, kind, description in spec.organisations:
-            organisations[name], _ = Organisation.objects.get_or_create(
-                community=community, name=name, defaults={"kind": kind, "description": description}
-            )
-        memberships: dict[str, Membership] = {}
+        if not Community.objects.filter(slug=spec.slug).exists():
+            _community_build(spec)
+        emails = {demo_email(spec, person) for person in spec.people}
+        users = {user.email: user for user in User.objects.filter(email__in=emails)}
         for person in spec.people:
-            user = _demo_user(demo_email(spec, person), person.name) if person.has_login else None
-            membership = (
-                Membership.objects.filter(community=community, user=user).first()
-                if user
-                else Membership.objects.filter(
-                    community=community, user=None, profile__display_name=person.name
-                ).first()
-            )
-            if membership is None:
-                membership = Membership.objects.create(
-                    community=community,
-                    user=user,
-                    is_member="member" in person.roles,
-                    is_coordinator="coordinator" in person.roles,
-                    is_partner="partner" in person.roles,
-                    is_referrer="referrer" in person.roles,
-                    is_observer="observer" in person.roles,
-                    is_admin="admin" in person.roles,
-                    organisation=organisations.get(person.organisation),
-                )
-                Profile.objects.create(
-                    membership=membership,
-                    display_name=person.name,
-                    pronouns=person.pronouns,
-                    languages=person.languages,
-                    contact_preference=person.contact,
-                    phone=person.phone,
-                    accessibility_needs=person.needs,
-                )
-                hooks.membership_activated.run(membership)
-            memberships[person.key] = membership
+            user = users.get(demo_email(spec, person)) if person.has_login else None
             if user is not None:
                 result.logins.append(
                     DemoLogin(spec.name, person.name, user.email, ", ".join(person.roles))
                 )
-        if _created:
-            demo_extend(community, memberships, organisations)
     return result
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from coproduce.communities import hooks, permissions
 from coproduce.communities.models import Community, Invitation, Membership, Organisation
 from coproduce.people.models import Profile, User
+from coproduce.transactions import requires_transaction
 
 
 def _default_display_name(user: User) -> str:
@@ -221,6 +222,27 @@ def member_register(
     languages: str = "",
 ) -> Membership:
     """A coordinator registers someone with no email, phone or computer."""
+    return member_register_within(
+        actor=actor,
+        display_name=display_name,
+        phone=phone,
+        contact_preference=contact_preference,
+        accessibility_needs=accessibility_needs,
+        languages=languages,
+    )
+
+
+@requires_transaction
+def member_register_within(
+    *,
+    actor: Membership,
+    display_name: str,
+    phone: str = "",
+    contact_preference: str = Profile.ContactPreference.COORDINATOR,
+    accessibility_needs: str = "",
+    languages: str = "",
+) -> Membership:
+    """``member_register`` in the caller's transaction (the demo builder)."""
     if not permissions.can_manage_members(actor):
         raise PermissionDenied
     membership = _membership_open(
@@ -301,6 +323,13 @@ def _profile_assets_check(profile: Profile) -> None:
 
 @transaction.atomic(durable=True)
 def profile_update(*, actor: Membership, member: Membership, **changes: object) -> Profile:
+    """Change a member's profile (``PROFILE_FIELDS``); the apps above are told what changed."""
+    return profile_update_within(actor=actor, member=member, **changes)
+
+
+@requires_transaction
+def profile_update_within(*, actor: Membership, member: Membership, **changes: object) -> Profile:
+    """``profile_update`` in the caller's transaction (the demo builder)."""
     if not permissions.can_edit_profile(actor, member):
         raise PermissionDenied
     unknown = set(changes) - set(PROFILE_FIELDS)
@@ -368,6 +397,14 @@ def membership_roles_set(
                 % {"name": member.profile.display_name}
             }
         )
+    _roles_apply(member, organisation=organisation, **roles)
+    member.full_clean()
+    member.save(update_fields=[*ROLE_FIELDS, "organisation"])
+    return member
+
+
+def _roles_apply(member: Membership, *, organisation: Organisation | None, **roles: bool) -> None:
+    """Set the roles on ``member`` (unsaved), refusing a set nobody could hold."""
     for field, value in roles.items():
         setattr(member, field, value)
     member.organisation = organisation if member.is_partner else None
@@ -375,8 +412,53 @@ def membership_roles_set(
         raise ValidationError({"organisation": _("Partner staff must belong to an organisation.")})
     if not any(getattr(member, field) for field in ROLE_FIELDS):
         raise ValidationError(_("Everyone needs at least one role."))
+
+
+@transaction.atomic(durable=True)
+def membership_add(
+    *,
+    actor: Membership,
+    user: User,
+    display_name: str,
+    organisation: Organisation | None = None,
+    **roles: bool,
+) -> Membership:
+    """A coordinator adds someone who already has a login, with the roles given (only an
+    administrator may make them an administrator)."""
+    return membership_add_within(
+        actor=actor, user=user, display_name=display_name, organisation=organisation, **roles
+    )
+
+
+@requires_transaction
+def membership_add_within(
+    *,
+    actor: Membership,
+    user: User,
+    display_name: str,
+    organisation: Organisation | None = None,
+    **roles: bool,
+) -> Membership:
+    """``membership_add`` in the caller's transaction (the demo builder)."""
+    unknown = set(roles) - set(ROLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not roles: {sorted(unknown)}")
+    if not permissions.can_change_roles(actor, changes_admin=bool(roles.get("is_admin"))):
+        raise PermissionDenied
+    if organisation is not None and organisation.community_id != actor.community_id:
+        raise ValidationError({"organisation": _("Choose an organisation in this community.")})
+    if _existing(actor.community, user) is not None:
+        raise ValidationError(_("%(name)s is already in this community.") % {"name": display_name})
+    member = Membership(
+        community=actor.community, user=user, status=Membership.Status.ACTIVE, created_by=actor.user
+    )
+    _roles_apply(member, organisation=organisation, **roles)
     member.full_clean()
-    member.save(update_fields=[*ROLE_FIELDS, "organisation"])
+    member.save()
+    profile = Profile(membership=member, display_name=display_name)
+    profile.full_clean(exclude=["membership"])
+    profile.save()
+    _on_membership_activated(member)
     return member
 
 
@@ -384,6 +466,17 @@ def membership_roles_set(
 def organisation_create(
     *, actor: Membership, name: str, kind: str, description: str = "", website: str = ""
 ) -> Organisation:
+    """A coordinator adds a partner organisation to their community."""
+    return organisation_create_within(
+        actor=actor, name=name, kind=kind, description=description, website=website
+    )
+
+
+@requires_transaction
+def organisation_create_within(
+    *, actor: Membership, name: str, kind: str, description: str = "", website: str = ""
+) -> Organisation:
+    """``organisation_create`` in the caller's transaction (the demo builder)."""
     if not permissions.can_manage_organisations(actor):
         raise PermissionDenied
     organisation = Organisation(
@@ -405,9 +498,32 @@ def community_create(
     slug: str,
     kind: str,
     founder: User | None = None,
+    founder_is_admin: bool = True,
     **settings_fields: object,
 ) -> Community:
-    """Operators create communities; the founder, if any, becomes coordinator and admin."""
+    """Operators create communities; the founder, if any, becomes coordinator (and
+    administrator, unless ``founder_is_admin`` is false)."""
+    return community_create_within(
+        name=name,
+        slug=slug,
+        kind=kind,
+        founder=founder,
+        founder_is_admin=founder_is_admin,
+        **settings_fields,
+    )
+
+
+@requires_transaction
+def community_create_within(
+    *,
+    name: str,
+    slug: str,
+    kind: str,
+    founder: User | None = None,
+    founder_is_admin: bool = True,
+    **settings_fields: object,
+) -> Community:
+    """``community_create`` in the caller's transaction (the demo builder)."""
     community = Community(name=name, slug=slug, kind=kind, **settings_fields)
     community.full_clean()
     community.save()
@@ -421,7 +537,8 @@ def community_create(
             created_by=founder,
             is_coordinator=True,
         )
-        Membership.objects.filter(community=community, user=founder).update(is_admin=True)
+        if founder_is_admin:
+            Membership.objects.filter(community=community, user=founder).update(is_admin=True)
     return community
 
 

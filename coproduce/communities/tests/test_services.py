@@ -207,3 +207,74 @@ def test_bad_time_zone_is_refused():
         )
     assert "timezone" in error.value.message_dict
     assert not Community.objects.filter(slug="x").exists()
+
+
+def test_a_community_can_start_with_a_coordinator_who_is_not_its_administrator():
+    founder = UserFactory(name="Becky Osei")
+    community = services.community_create(
+        name="Paxton Green",
+        slug="paxton",
+        kind=Community.Kind.TIME_BANK,
+        founder=founder,
+        founder_is_admin=False,
+    )
+    membership = Membership.objects.get(community=community, user=founder)
+    assert membership.is_coordinator and not membership.is_admin
+    assert membership.profile.display_name == "Becky Osei"
+
+
+def test_a_coordinator_adds_someone_with_a_login_and_their_roles(coordinator):
+    organisation = OrganisationFactory(community=coordinator.community)
+    user = UserFactory()
+    added = services.membership_add(
+        actor=coordinator,
+        user=user,
+        display_name="Dr Sam Patel",
+        organisation=organisation,
+        is_member=True,
+        is_referrer=True,
+        is_partner=True,
+    )
+    stored = Membership.objects.get(community=coordinator.community, user=user)
+    assert stored == added and stored.is_active and stored.created_by == coordinator.user
+    assert (stored.is_referrer, stored.is_partner, stored.organisation) == (
+        True,
+        True,
+        organisation,
+    )
+    assert stored.profile.display_name == "Dr Sam Patel"
+
+
+@pytest.mark.parametrize("role", ["member", "coordinator"])
+def test_adding_someone_needs_a_coordinator_and_an_administrator_needs_an_administrator(role):
+    community = CommunityFactory()
+    actor = (CoordinatorFactory if role == "coordinator" else MembershipFactory)(
+        community=community
+    )
+    user = UserFactory()
+    roles = {"is_member": True, "is_admin": role == "coordinator"}
+    with pytest.raises(PermissionDenied):
+        services.membership_add(actor=actor, user=user, display_name="Agnes", **roles)
+    assert not Membership.objects.filter(user=user).exists()
+
+
+def test_adding_someone_twice_or_without_a_role_is_refused(coordinator, member):
+    with pytest.raises(ValidationError):
+        services.membership_add(
+            actor=coordinator, user=member.user, display_name="Again", is_member=True
+        )
+    newcomer = UserFactory()
+    with pytest.raises(ValidationError):
+        services.membership_add(
+            actor=coordinator, user=newcomer, display_name="Nobody", is_member=False
+        )
+    assert not Membership.objects.filter(user=newcomer).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_within_forms_refuse_to_run_outside_a_transaction(coordinator):
+    from coproduce.transactions import TransactionRequired
+
+    with pytest.raises(TransactionRequired):
+        services.member_register_within(actor=coordinator, display_name="Vera")
+    assert not Membership.objects.filter(profile__display_name="Vera").exists()

@@ -73,3 +73,16 @@ def test_repeated_wrong_passwords_are_rate_limited(settings):
     assert "Too many failed login attempts" in pages[-1]
     right = client.post("/accounts/login/", {"login": user.email, "password": TEST_PASSWORD})
     assert right.status_code == 200, "even the right password waits until the limit passes"
+
+
+def test_a_login_an_operator_makes_signs_in_at_once_with_its_address_verified():
+    from coproduce.people.services import user_create
+
+    user = user_create(email="Becky@Example.org", password=TEST_PASSWORD, name="Becky Osei")
+    assert (user.email, user.name) == ("becky@example.org", "Becky Osei")
+    assert user.emailaddress_set.get().verified
+    client = Client()
+    response = client.post(
+        "/accounts/login/", {"login": "becky@example.org", "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 302 and "confirm" not in response["Location"]
