@@ -80,7 +80,7 @@ def _prepare_ledger(count: int) -> list[int]:
     from django.db import transaction
 
     from coproduce.communities.models import Community, Membership
-    from coproduce.ledger.services import member_account_open
+    from coproduce.ledger.services import member_account_open_within
     from coproduce.people.models import Profile
 
     call_command("migrate", verbosity=0)
@@ -95,7 +95,7 @@ def _prepare_ledger(count: int) -> list[int]:
         for number in range(count):
             membership = Membership.objects.create(community=community)
             Profile.objects.create(membership=membership, display_name=f"Member {number}")
-            accounts.append(member_account_open(membership=membership).pk)
+            accounts.append(member_account_open_within(membership=membership).pk)
     return accounts
 
 

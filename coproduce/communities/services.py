@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from coproduce.communities import hooks, permissions
 from coproduce.communities.models import Community, Invitation, Membership, Organisation
 from coproduce.people.models import Profile, User
+from coproduce.transactions import requires_transaction
 
 
 def _default_display_name(user: User) -> str:
@@ -301,6 +302,13 @@ def _profile_assets_check(profile: Profile) -> None:
 
 @transaction.atomic(durable=True)
 def profile_update(*, actor: Membership, member: Membership, **changes: object) -> Profile:
+    """Change a member's profile (``PROFILE_FIELDS``); the apps above are told what changed."""
+    return profile_update_within(actor=actor, member=member, **changes)
+
+
+@requires_transaction
+def profile_update_within(*, actor: Membership, member: Membership, **changes: object) -> Profile:
+    """``profile_update`` in the caller's transaction (the demo builder)."""
     if not permissions.can_edit_profile(actor, member):
         raise PermissionDenied
     unknown = set(changes) - set(PROFILE_FIELDS)
