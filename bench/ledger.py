@@ -4,17 +4,18 @@ Run:  .venv/bin/python bench/ledger.py            (PostgreSQL at DATABASE_URL, t
       DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/ledger.py
 
 It creates (and drops first) two databases on the PostgreSQL server: ``coproduce_bench`` for the
-ledger and ``coproduce_pgbench`` for pgbench. Ledger side: one community of ``--accounts`` members
-(no floor); each client is a separate process with its own connection (kept for the whole run)
-that makes member gifts: a random member gives 1-60 minutes from their own account to another
-random member, one ``transfer_create`` call each, with a fresh idempotency key, outside any
-transaction (as a web request does). pgbench side: its built-in ``tpcb-like`` script (BEGIN,
-three UPDATEs, a SELECT, an INSERT, END) at scale ``--pgbench-scale``, with the same client
-counts (``-c N -j N``) and duration, against the same server, its default (simple) query
-protocol. The two alternate, ``--rounds`` times per client count, with a CHECKPOINT before each
-measurement. The SQLite figure is one process on a fresh file database with the project's
-settings (WAL, IMMEDIATE transactions, synchronous=NORMAL). The ratio ledger/pgbench at the
-largest client count (8) is printed last.
+ledger and ``coproduce_pgbench`` for pgbench (``--database`` and ``--pgbench-database`` name
+others, so that two people sharing a server do not drop each other's). Ledger side: one community
+of ``--accounts`` members (no floor); each client is a separate process with its own connection
+(kept for the whole run) that makes member gifts: a random member gives 1-60 minutes from their own
+account to another random member, one ``transfer_create`` call each, with a fresh idempotency key,
+outside any transaction (as a web request does). pgbench side: its built-in ``tpcb-like`` script
+(BEGIN, three UPDATEs, a SELECT, an INSERT, END) at scale ``--pgbench-scale``, with the same client
+counts (``-c N -j N``) and duration, against the same server, its default (simple) query protocol.
+The two alternate, ``--rounds`` times per client count, with a CHECKPOINT before each measurement.
+The SQLite figure is one process on a fresh file database with the project's settings (WAL,
+IMMEDIATE transactions, synchronous=NORMAL). The ratio ledger/pgbench at the largest client count
+(8) is printed last.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def _prepare_ledger(count: int) -> list[int]:
     from django.db import transaction
 
     from coproduce.communities.models import Community, Membership
-    from coproduce.ledger.services import member_account_open
+    from coproduce.ledger.services import member_account_open_within
     from coproduce.people.models import Profile
 
     call_command("migrate", verbosity=0)
@@ -94,7 +95,7 @@ def _prepare_ledger(count: int) -> list[int]:
         for number in range(count):
             membership = Membership.objects.create(community=community)
             Profile.objects.create(membership=membership, display_name=f"Member {number}")
-            accounts.append(member_account_open(membership=membership).pk)
+            accounts.append(member_account_open_within(membership=membership).pk)
     return accounts
 
 
@@ -160,8 +161,8 @@ def ledger_rate(accounts: list[int], clients: int, seconds: float) -> float:
     return total / seconds
 
 
-def pgbench_rate(url: str, clients: int, seconds: int) -> float:
-    parts = urlsplit(_with_database(url, PGBENCH_DB))
+def pgbench_rate(url: str, clients: int, seconds: int, database: str = PGBENCH_DB) -> float:
+    parts = urlsplit(_with_database(url, database))
     connection = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432)]
     if parts.username:
         connection += ["-U", parts.username]
@@ -181,7 +182,7 @@ def pgbench_rate(url: str, clients: int, seconds: int) -> float:
             "-T",
             str(seconds),
             "-n",
-            PGBENCH_DB,
+            database,
         ],
         capture_output=True,
         text=True,
@@ -194,8 +195,8 @@ def pgbench_rate(url: str, clients: int, seconds: int) -> float:
     return float(match.group(1))
 
 
-def pgbench_init(url: str, scale: int) -> None:
-    parts = urlsplit(_with_database(url, PGBENCH_DB))
+def pgbench_init(url: str, scale: int, database: str = PGBENCH_DB) -> None:
+    parts = urlsplit(_with_database(url, database))
     connection = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432)]
     if parts.username:
         connection += ["-U", parts.username]
@@ -203,7 +204,7 @@ def pgbench_init(url: str, scale: int) -> None:
     if parts.password:
         env["PGPASSWORD"] = parts.password
     subprocess.run(
-        ["pgbench", *connection, "-i", "-q", "-s", str(scale), PGBENCH_DB],
+        ["pgbench", *connection, "-i", "-q", "-s", str(scale), database],
         capture_output=True,
         text=True,
         check=True,
@@ -234,6 +235,10 @@ def main() -> None:
     parser.add_argument("--pgbench-scale", type=int, default=10)
     parser.add_argument("--part", choices=["all", "postgres", "sqlite"], default="all")
     parser.add_argument("--accounts", type=int, default=ACCOUNTS, help="member accounts")
+    parser.add_argument("--database", default=BENCH_DB, help="the ledger's database (dropped)")
+    parser.add_argument(
+        "--pgbench-database", default=PGBENCH_DB, help="pgbench's database (dropped)"
+    )
     parser.add_argument(
         "--rounds", type=int, default=2, help="ledger/pgbench pairs per client count, alternated"
     )
@@ -251,11 +256,11 @@ def main() -> None:
         url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
         if not url.startswith("postgres"):
             url = "postgres://postgres@127.0.0.1:5432/postgres"
-        _recreate_database(url, BENCH_DB)
-        _recreate_database(url, PGBENCH_DB)
-        _django(_with_database(url, BENCH_DB))
+        _recreate_database(url, options.database)
+        _recreate_database(url, options.pgbench_database)
+        _django(_with_database(url, options.database))
         accounts = _prepare_ledger(options.accounts)
-        pgbench_init(url, options.pgbench_scale)
+        pgbench_init(url, options.pgbench_scale, options.pgbench_database)
         print(
             f"ledger: member gifts (transfer_create) among {len(accounts)} member accounts, "
             f"one process and connection per client; pgbench: -b tpcb-like -s "
@@ -269,7 +274,9 @@ def main() -> None:
                 _checkpoint(url)
                 ledger_runs.append(ledger_rate(accounts, clients, options.seconds))
                 _checkpoint(url)
-                pgbench_runs.append(pgbench_rate(url, clients, options.seconds))
+                pgbench_runs.append(
+                    pgbench_rate(url, clients, options.seconds, options.pgbench_database)
+                )
                 print(
                     f"PostgreSQL, {clients} client(s): ledger {ledger_runs[-1]:.0f} transfers/s, "
                     f"pgbench tpcb-like {pgbench_runs[-1]:.0f} tps",

@@ -46,6 +46,7 @@ PERMISSION_TESTS_PENDING: dict[str, str] = {}
 SHARED_LAYERS = {
     "coproduce.hooks": "the Hook type every layer declares its hooks with",
     "coproduce.edge": "what pages and the API of every app share; imports no app",
+    "coproduce.transactions": "the decorator with which a service joins its caller's transaction",
 }
 # What may live in coproduce/templates/: the layout and pieces every app shares. An app's own
 # pages live in coproduce/<app>/templates/<app>/.
@@ -351,7 +352,12 @@ def project_as_it_runs(community) -> Project:
     owned = community_owned_rows(community)
     return Project(
         apps=tuple(found),
-        layers=tuple(contracts["Apps import only downward"]["layers"]),
+        # A layer may hold several independent modules: "coproduce.hooks | coproduce.transactions".
+        layers=tuple(
+            module.strip()
+            for layer in contracts["Apps import only downward"]["layers"]
+            for module in layer.split("|")
+        ),
         error_shape_forbidden=frozenset(
             contracts["The API's error shape imports no app"]["forbidden_modules"]
         ),

@@ -1,9 +1,9 @@
 """Demo offers, requests and exchanges for the demo communities.
 
-Called inside the demo command's transaction, so the public services run through their
-``__wrapped__`` (non-durable) form, and the year of history uses the ledger's building blocks
-(``transfer_build`` and ``transfer_record``) with back-dated rows, as the ledger's demo does.
-Every transfer goes through the ledger's limits, so balances stay consistent.
+Called inside the demo command's transaction, so it goes through the services' ``_within``
+forms; the year of history records back-dated transfers as the community's coordinator, as the
+ledger's demo does. Every transfer goes through the ledger's checks and limits, so balances stay
+consistent.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ import contextlib
 import uuid
 import zoneinfo
 from datetime import datetime, time, timedelta
-from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from coproduce.communities import services as community_services
@@ -119,9 +117,6 @@ class _Demo:
     def at(self, days_ago: int, hour: int = 10) -> datetime:
         return datetime.combine(self.today - timedelta(days=days_ago), time(hour), tzinfo=self.zone)
 
-    def call(self, service: Any, **kwargs: Any) -> Any:
-        return service.__wrapped__(**kwargs)
-
 
 def _profiles(demo: _Demo) -> None:
     for key, (gives, needs, tags, place, (lat, lon)) in ASSETS.items():
@@ -129,8 +124,7 @@ def _profiles(demo: _Demo) -> None:
         if member is None:
             continue
         # The member's cached profile is what listing_create reads their tags from.
-        member.profile = demo.call(
-            community_services.profile_update,
+        member.profile = community_services.profile_update_within(
             actor=member if member.has_login else (demo.coordinator or member),
             member=member,
             gives_categories=[slug for slug in gives if slug in demo.categories],
@@ -152,8 +146,7 @@ def _listings(demo: _Demo) -> dict[str, Listing]:
             continue
         for kind, category, title, description, place in items:
             group = title.startswith("Quilt")
-            made[title] = demo.call(
-                services.listing_create,
+            made[title] = services.listing_create_within(
                 actor=owner if owner.has_login else (demo.coordinator or owner),
                 owner=owner,
                 kind=kind,
@@ -169,7 +162,7 @@ def _listings(demo: _Demo) -> dict[str, Listing]:
 
 
 def _account(member: Membership) -> Account:
-    return ledger.member_account_open(membership=member)
+    return ledger.member_account_open_within(membership=member)
 
 
 def _history(demo: _Demo) -> None:
@@ -177,7 +170,8 @@ def _history(demo: _Demo) -> None:
     keys = [
         k for k in ("member", "member2", "member3", "nologin", "coordinator") if k in demo.people
     ]
-    if len(keys) < 2:
+    coordinator = demo.coordinator
+    if len(keys) < 2 or coordinator is None:
         return
     titles = {
         "creative": "Patchwork lesson",
@@ -215,26 +209,21 @@ def _history(demo: _Demo) -> None:
             created_at=when - timedelta(days=3),
             updated_at=when + timedelta(days=1),
         )
-        try:
-            transfer = ledger.transfer_build(
-                actor=demo.coordinator,
+        try:  # a refused transfer undoes only itself (the ledger's savepoint)
+            transfer = ledger.transfer_create_within(
+                actor=coordinator,
                 debit=_account(receiver),
                 credit=_account(giver),
                 kind=Transfer.Kind.EXCHANGE,
-                phase=Transfer.Phase.POSTED,
-                minutes=None,
                 minutes_given=minutes,
                 category=category.slug,
                 given_at=when,
                 memo=exchange.title,
-                idempotency_key=None,
                 for_member=giver,
                 cause_type="exchange",
                 cause_id=exchange.pk,
+                created_at=when + timedelta(days=1),
             )
-            transfer.created_at = when + timedelta(days=1)
-            with transaction.atomic():  # a savepoint: a refused transfer undoes only itself
-                ledger.transfer_record(transfer)
         except LedgerError:
             exchange.delete()  # the receiver has no credits to spare (issued-credit schemes)
             continue
@@ -280,14 +269,12 @@ def _current(demo: _Demo, listings: dict[str, Listing]) -> None:
     garden = listings.get("Help with gardening")
     now = timezone.now()
     if garden is not None:
-        asked = demo.call(
-            services.exchange_start_from_listing,
+        asked = services.exchange_start_from_listing_within(
             actor=member,
             listing=garden,
             message="Could you help with my front garden?",
         )
-        demo.call(
-            services.exchange_message,
+        services.exchange_message_within(
             actor=member2,
             exchange=asked,
             text="Happy to. Is Saturday good?",
@@ -295,20 +282,17 @@ def _current(demo: _Demo, listings: dict[str, Listing]) -> None:
     if member3 is not None:
         it = listings.get("Computer and smartphone help")
         if it is not None:
-            agreed = demo.call(
-                services.exchange_start_from_listing,
+            agreed = services.exchange_start_from_listing_within(
                 actor=member2,
                 listing=it,
                 message="My new phone, please!",
             )
-            demo.call(
-                services.exchange_agree,
+            services.exchange_agree_within(
                 actor=member3,
                 exchange=agreed,
                 agreed_for=now + timedelta(days=3),
             )
-            recorded = demo.call(
-                services.exchange_propose,
+            recorded = services.exchange_propose_within(
                 actor=member3,
                 giver=member3,
                 receiver=member,
@@ -317,16 +301,14 @@ def _current(demo: _Demo, listings: dict[str, Listing]) -> None:
                 message="",
             )
             with contextlib.suppress(LedgerError):
-                demo.call(
-                    services.exchange_record,
+                services.exchange_record_within(
                     actor=member3,
                     exchange=recorded,
                     minutes=90,
                     idempotency_key=uuid.uuid4(),
                     given_at=now - timedelta(days=1),
                 )
-    done = demo.call(
-        services.exchange_propose,
+    done = services.exchange_propose_within(
         actor=member2,
         giver=member2,
         receiver=member,
@@ -335,22 +317,18 @@ def _current(demo: _Demo, listings: dict[str, Listing]) -> None:
         message="I can bring my drill.",
     )
     try:
-        demo.call(
-            services.exchange_record,
+        services.exchange_record_within(
             actor=member2,
             exchange=done,
             minutes=120,
             idempotency_key=uuid.uuid4(),
             given_at=now - timedelta(days=2),
         )
-        demo.call(services.exchange_confirm, actor=member, exchange=done)
-        demo.call(
-            services.exchange_thank, actor=member, exchange=done, text="The shelves look great!"
-        )
+        services.exchange_confirm_within(actor=member, exchange=done)
+        services.exchange_thank_within(actor=member, exchange=done, text="The shelves look great!")
     except LedgerError:
         pass
-    cancelled = demo.call(
-        services.exchange_propose,
+    cancelled = services.exchange_propose_within(
         actor=member,
         giver=member,
         receiver=member2,
@@ -358,15 +336,13 @@ def _current(demo: _Demo, listings: dict[str, Listing]) -> None:
         title="Patchwork lesson",
         message="",
     )
-    demo.call(
-        services.exchange_cancel,
+    services.exchange_cancel_within(
         actor=member,
         exchange=cancelled,
         reason="I am unwell this week; let's try next month.",
     )
     if nologin is not None and demo.coordinator is not None:
-        demo.call(
-            services.exchange_assisted_record,
+        services.exchange_assisted_record_within(
             actor=demo.coordinator,
             giver=nologin,
             receiver=member,
@@ -380,8 +356,7 @@ def _current(demo: _Demo, listings: dict[str, Listing]) -> None:
     others = [p for p in (member2, member3, nologin) if p is not None]
     if quilt is not None and demo.coordinator is not None and others:
         with contextlib.suppress(LedgerError):
-            demo.call(
-                services.exchange_group_record,
+            services.exchange_group_record_within(
                 actor=demo.coordinator,
                 givers=[member],
                 receivers=others,
@@ -401,7 +376,7 @@ def exchanges_demo_build(
     organisations: dict[str, Organisation],
 ) -> None:
     """Kinds of help, asset-based profiles, listings, a year of exchanges and one in each state."""
-    services.categories_seed(community=community)
+    services.categories_seed_within(community=community)
     demo = _Demo(community, memberships)
     _profiles(demo)
     listings = _listings(demo)

@@ -13,7 +13,7 @@ from coproduce.exchanges.models import Category
 
 
 def categories_seed(community: Community) -> None:
-    services.categories_seed(community=community)
+    services.categories_seed_within(community=community)
 
 
 def kinds_of_help(community_id: int) -> list[KindOfHelp]:
@@ -43,4 +43,4 @@ def demo_community_built(built: DemoCommunityBuilt) -> None:
 
 
 def listings_owner_changed(change: ProfileChanged) -> None:
-    services.listings_owner_changed(change.profile, change.changed)
+    services.listings_owner_changed_within(change.profile, change.changed)

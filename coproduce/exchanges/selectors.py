@@ -335,7 +335,7 @@ def exchanges_waiting_for_a_coordinator(*, actor: Membership) -> QuerySet[Exchan
 
 def listings_expiring(*, within: timedelta) -> QuerySet[Listing]:
     """Open listings that close within ``within`` and whose owner was not yet reminded to
-    renew them (in every community). Mark with services.listing_renewal_reminded."""
+    renew them (in every community). Mark with services.listing_renewal_reminded_within."""
     now = timezone.now()
     return (
         Listing.objects.select_related("community", "owner__profile", "category")

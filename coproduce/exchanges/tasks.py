@@ -23,7 +23,10 @@ from coproduce.exchanges.selectors import (
     listings_expiring,
     listings_matching_interests,
 )
-from coproduce.exchanges.services import exchange_auto_confirm_due, listing_renewal_reminded
+from coproduce.exchanges.services import (
+    exchange_auto_confirm_due,
+    listing_renewal_reminded_within,
+)
 from coproduce.notifications.models import Topic
 from coproduce.notifications.selectors import digest_recipients
 from coproduce.notifications.services import notification_send
@@ -123,6 +126,6 @@ def reminders_send(*, now: datetime) -> dict[str, int]:
                 key=f"listing:{listing.pk}:closes:{listing.expires_at:%Y-%m-%d}",
             )
             # Also when the owner turned reminders off: the listing leaves the list either way.
-            listing_renewal_reminded(listing=listing)
+            listing_renewal_reminded_within(listing=listing)
         expiring += notification is not None
     return {"auto_confirmed": confirmed, "unconfirmed": unconfirmed, "expiring": expiring}

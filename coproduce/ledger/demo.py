@@ -1,7 +1,8 @@
 """A realistic year of time credits for the demo communities.
 
-Called by the demo command inside its own transaction, so it uses the non-durable building
-blocks of the services (``transfer_build`` and ``transfer_record``), which enforce the same limits.
+Called by the demo command inside its own transaction, so it goes through the services'
+``_within`` forms, as the community's coordinator, with back-dated rows: the demo's transfers
+pass the same permission checks, validation and limits as real ones.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from coproduce.ledger import services
 from coproduce.ledger.models import Account, CreditRule, Transfer
 
 Kind = Transfer.Kind
-Phase = Transfer.Phase
 
 
 class _History:
@@ -36,7 +36,7 @@ class _History:
         membership = self.people.get(key)
         if membership is None:
             return None
-        return services.member_account_open(membership=membership)
+        return services.member_account_open_within(membership=membership)
 
     def own(self, kind: str) -> Account:
         return Account.objects.get(community=self.community, kind=kind)
@@ -55,39 +55,35 @@ class _History:
         memo: str = "",
         on_hold: bool = False,
     ) -> Transfer | None:
-        if debit is None or credit is None:
+        if debit is None or credit is None or self.coordinator is None:
             return None
         when = self.at(days_ago, hour)
-        transfer = services.transfer_build(
+        record = services.transfer_hold_within if on_hold else services.transfer_create_within
+        return record(
             actor=self.coordinator,
             debit=debit,
             credit=credit,
             kind=kind,
-            phase=Phase.PENDING if on_hold else Phase.POSTED,
             minutes=minutes,
             minutes_given=given,
             category=category,
             given_at=when if given is not None else None,
             memo=memo,
-            idempotency_key=None,
             for_member=credit.membership if credit.kind == Account.Kind.MEMBER else None,
-            cause_type="",
-            cause_id=None,
+            created_at=when,
         )
-        transfer.created_at = when
-        return services.transfer_record(transfer)
 
     def reverse(self, transfer: Transfer | None, *, days_ago: int, memo: str) -> None:
-        if transfer is None:
+        if transfer is None or self.coordinator is None:
             return
-        reversal = services.reversal_of(transfer, actor=self.coordinator, memo=memo)
-        reversal.created_at = self.at(days_ago, 11)
-        services.transfer_record(reversal)
+        services.transfer_reverse_within(
+            actor=self.coordinator, transfer=transfer, memo=memo, created_at=self.at(days_ago, 11)
+        )
 
 
 def _rules(community: Community, slug: str, coordinator: Membership | None) -> None:
     """Version 1 is one-to-one. Paxton Green adds Fureai Kippu multipliers from five months ago."""
-    services.community_accounts_open(community=community)
+    services.community_accounts_open_within(community=community)
     if slug == "paxton-green":
         CreditRule.objects.get_or_create(
             community=community,
@@ -115,7 +111,7 @@ def ledger_demo_build(
     history = _History(community, memberships)
     pot = history.own(Account.Kind.POT)
     partner_accounts = {
-        name: services.organisation_account_open(organisation=organisation)
+        name: services.organisation_account_open_within(organisation=organisation)
         for name, organisation in organisations.items()
     }
 

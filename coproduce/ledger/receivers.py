@@ -12,11 +12,11 @@ from coproduce.ledger.models import Account
 
 
 def community_accounts_open(community: Community) -> None:
-    services.community_accounts_open(community=community)
+    services.community_accounts_open_within(community=community)
 
 
 def member_account_open(membership: Membership) -> None:
-    services.member_account_open(membership=membership)
+    services.member_account_open_within(membership=membership)
 
 
 def member_home(actor: Membership) -> Mapping[str, object]:

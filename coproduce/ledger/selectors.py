@@ -12,10 +12,12 @@ from django.db.models import Case, F, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from coproduce.communities.models import Community, Membership
+from coproduce.communities.models import Community, Membership, Organisation
 from coproduce.communities.permissions import can_coordinate
 from coproduce.ledger import permissions
+from coproduce.ledger.errors import InvalidTransfer
 from coproduce.ledger.models import Account, AccountLimitChange, CommunityLink, CreditRule, Transfer
 
 POSTED_PHASES = (Transfer.Phase.POSTED, Transfer.Phase.POST)
@@ -118,7 +120,7 @@ def holds_open(*, actor: Membership, account: Account | None = None) -> QuerySet
     return holds.order_by("created_at", "pk")
 
 
-# --- Statements ----------------------------------------------------------------------------------
+# --- Statements -----------------------------------------------------------------------------------
 
 
 _FIRST_MOMENT = datetime.min.replace(tzinfo=UTC)
@@ -277,7 +279,7 @@ def limit_changes(*, actor: Membership, account: Account) -> QuerySet[AccountLim
     )
 
 
-# --- Credit rules --------------------------------------------------------------------------------
+# --- Credit rules ---------------------------------------------------------------------------------
 
 
 def credit_rule_list(*, actor: Membership) -> QuerySet[CreditRule]:
@@ -285,6 +287,15 @@ def credit_rule_list(*, actor: Membership) -> QuerySet[CreditRule]:
         CreditRule.objects.select_related("created_by__profile")
         .filter(community_id=actor.community_id)
         .order_by("-version")
+    )
+
+
+def credit_rule_in_force(*, community_id: int, at: datetime) -> CreditRule | None:
+    """The version that applies to time given at ``at`` (the transfer services ask)."""
+    return (
+        CreditRule.objects.filter(community_id=community_id, starts_at__lte=at)
+        .order_by("-starts_at", "-version")
+        .first()
     )
 
 
@@ -296,7 +307,7 @@ def credit_rule_current(*, actor: Membership) -> CreditRule | None:
     )
 
 
-# --- Links ---------------------------------------------------------------------------------------
+# --- Links ----------------------------------------------------------------------------------------
 
 
 def link_list(*, actor: Membership) -> QuerySet[CommunityLink]:
@@ -348,3 +359,40 @@ def member_choices(*, actor: Membership) -> QuerySet[Membership]:
         )
         .order_by("profile__display_name", "pk")
     )
+
+
+# --- Parties: what forms and the API name instead of raw account numbers --------------------------
+
+
+def party_account(*, actor: Membership, party: str) -> Account:
+    """The account a form or the API names: "member:<id>", "organisation:<id>",
+    "account:<id>", "pot" or "issuance". Accounts in other communities are never found.
+
+    A partner organisation nobody has paid yet has no account: its account-to-be is answered
+    (unsaved), and the transfer services open it once they have checked the actor's right.
+    """
+    community_id = actor.community_id
+    kind, _sep, ident = party.partition(":")
+    account: Account | None = None
+    if kind in (Account.Kind.POT, Account.Kind.ISSUANCE):
+        account = Account.objects.filter(community_id=community_id, kind=kind).first()
+    elif kind == "member" and ident.isdigit():
+        account = Account.objects.filter(
+            community_id=community_id, kind=Account.Kind.MEMBER, membership_id=int(ident)
+        ).first()
+    elif kind == "account" and ident.isdigit():
+        account = Account.objects.filter(community_id=community_id, pk=int(ident)).first()
+    elif kind == "organisation" and ident.isdigit():
+        organisation = Organisation.objects.filter(community_id=community_id, pk=int(ident)).first()
+        if organisation is not None:
+            account = Account.objects.filter(
+                kind=Account.Kind.ORGANISATION, organisation=organisation
+            ).first() or Account(
+                community_id=community_id,
+                kind=Account.Kind.ORGANISATION,
+                organisation=organisation,
+                floor=0,
+            )
+    if account is None:
+        raise InvalidTransfer(_("We couldn't find that account in this community."))
+    return account

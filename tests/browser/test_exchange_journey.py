@@ -5,6 +5,7 @@ records an exchange for a member who has no login. axe-core checks every page on
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 from playwright.sync_api import expect
 
 from coproduce.communities.tests.factories import (
@@ -14,7 +15,7 @@ from coproduce.communities.tests.factories import (
     MembershipFactory,
 )
 from coproduce.exchanges.models import Exchange
-from coproduce.exchanges.services import categories_seed
+from coproduce.exchanges.services import categories_seed_within
 from coproduce.ledger.models import Account
 
 from .conftest import follow, sign_in, submit, totp_activate, visit
@@ -25,7 +26,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def community():
     community = CommunityFactory(name="Norwood Time Bank", slug="norwood")
-    categories_seed(community=community)
+    with transaction.atomic():
+        categories_seed_within(community=community)
     return community
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import factory
+from django.db import transaction
 from factory.django import DjangoModelFactory
 
 from coproduce.communities.hooks import membership_activated
@@ -73,9 +74,10 @@ class MembershipFactory(DjangoModelFactory[Membership]):
         display_name = kwargs.get("display_name") or (
             self.user.name if self.user is not None else f"Member {self.pk}"
         )
-        Profile.objects.create(membership=self, display_name=str(display_name)[:80])
-        if self.status == Membership.Status.ACTIVE:
-            membership_activated.run(self)
+        with transaction.atomic():  # the hook runs inside the caller's transaction
+            Profile.objects.create(membership=self, display_name=str(display_name)[:80])
+            if self.status == Membership.Status.ACTIVE:
+                membership_activated.run(self)
 
 
 class CoordinatorFactory(MembershipFactory):

@@ -12,7 +12,7 @@ from coproduce.api.services import api_token_create
 from coproduce.communities import selectors
 from coproduce.communities.services import profile_update
 from coproduce.communities.tests.factories import CommunityFactory, MembershipFactory
-from coproduce.exchanges.services import categories_seed
+from coproduce.exchanges.services import categories_seed_within
 from coproduce.people.tests.sign_in import sign_in_with_second_factor
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ SECRETS = {
 @pytest.fixture
 def town():
     community = CommunityFactory(slug="town")
-    categories_seed(community=community)
+    categories_seed_within(community=community)
     return community
 
 

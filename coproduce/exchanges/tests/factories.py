@@ -6,19 +6,21 @@ import uuid
 from datetime import timedelta
 from typing import Any, cast
 
+from django.db import transaction
 from django.utils import timezone
 
 from coproduce.communities.models import Community, Membership
 from coproduce.communities.tests.factories import CommunityFactory, MembershipFactory
 from coproduce.exchanges import services
 from coproduce.exchanges.models import Category, Exchange, Listing
-from coproduce.ledger.services import community_accounts_open
+from coproduce.ledger.services import community_accounts_open_within
 
 
 def make_community(**kwargs: Any) -> Community:
     community = cast(Community, CommunityFactory(**kwargs))
-    community_accounts_open(community=community)
-    services.categories_seed(community=community)
+    with transaction.atomic():
+        community_accounts_open_within(community=community)
+        services.categories_seed_within(community=community)
     return community
 
 

@@ -314,7 +314,7 @@ def test_selectors_for_the_digest_and_reminders(town, ann, bob):
     assert list(selectors.listings_matching_interests(membership=ann, since=since)) == [offer]
     soon = make_listing(bob, title="Soon", expires_at=timezone.now() + timedelta(days=2))
     assert list(selectors.listings_expiring(within=timedelta(days=3))) == [soon]
-    services.listing_renewal_reminded(listing=soon)
+    services.listing_renewal_reminded_within(listing=soon)
     assert list(selectors.listings_expiring(within=timedelta(days=3))) == []
     exchange = record(make_exchange(ann, bob), ann)
     Exchange.objects.filter(pk=exchange.pk).update(recorded_at=timezone.now() - timedelta(days=3))
@@ -358,3 +358,37 @@ def test_hours_recorded_for_a_member_without_a_login_confirm_themselves_if_the_o
     later = timezone.now() + timedelta(days=town.exchange_auto_confirm_days, minutes=1)
     assert services.exchange_auto_confirm_due(now=later) == 1
     assert balance(vera)[0] == 60
+
+
+# --- Whose transaction --------------------------------------------------------------------------
+
+
+def test_recording_hours_inside_another_transaction_fails_instead_of_joining_it(ann, bob):
+    """A durable service refuses an outer atomic block; the caller uses the _within twin, whose
+    hours then commit or roll back with the caller's transaction."""
+    from django.db import transaction
+
+    exchange = make_exchange(ann, bob)
+    with pytest.raises(RuntimeError, match="atomic block"), transaction.atomic():
+        record(exchange, ann, minutes=60)
+    assert not Transfer.objects.filter(cause_type="exchange", cause_id=exchange.pk).exists()
+    with pytest.raises(ValueError, match="caller fails"), transaction.atomic():
+        services.exchange_record_within(
+            actor=ann, exchange=exchange, minutes=60, idempotency_key=uuid.uuid4()
+        )
+        raise ValueError("the caller fails after recording")
+    exchange.refresh_from_db()
+    assert exchange.status != Exchange.Status.RECORDED and balance(bob) == (0, 0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_within_service_refuses_to_run_outside_a_transaction():
+    from coproduce.transactions import TransactionRequired
+
+    town = make_community()
+    ann, bob = make_member(town, user=None), make_member(town, user=None)
+    with pytest.raises(TransactionRequired, match="exchange_propose_within"):
+        services.exchange_propose_within(
+            actor=ann, giver=ann, receiver=bob, category=category(town), title="Digging"
+        )
+    assert not Exchange.objects.filter(community=town).exists()

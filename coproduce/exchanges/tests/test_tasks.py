@@ -27,7 +27,7 @@ def _site_url(settings):
 
 def community_with_categories(**kwargs):
     community = CommunityFactory(**kwargs)
-    exchanges.categories_seed(community=community)
+    exchanges.categories_seed_within(community=community)
     return community
 
 

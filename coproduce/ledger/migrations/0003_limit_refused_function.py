@@ -1,5 +1,5 @@
 """PostgreSQL: the function a single autocommitted transfer statement calls to fail (and so
-undo its insert) when an account's floor or ceiling refuses it (see ledger/services.py)."""
+undo its insert) when an account's floor or ceiling refuses it (see ledger/services/_engine.py)."""
 
 from django.db import migrations
 

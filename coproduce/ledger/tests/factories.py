@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
+from django.db import transaction
 from django.test import Client
 
 from coproduce.communities.models import Community, Membership
@@ -19,7 +20,8 @@ from coproduce.ledger.models import Account, Transfer
 
 def make_community(**kwargs: Any) -> Community:
     community = cast(Community, CommunityFactory(**kwargs))
-    services.community_accounts_open(community=community)
+    with transaction.atomic():
+        services.community_accounts_open_within(community=community)
     return community
 
 
@@ -52,6 +54,18 @@ def pay(
     return services.transfer_create(
         actor=actor, debit=debit, credit=credit, minutes=minutes, **kwargs
     )
+
+
+def linked() -> tuple[Membership, Membership, Membership, Membership]:
+    """Two linked communities (up to 10:00 one way, 5:00 the other): their coordinators, a
+    giver on the first side and a parent on the other."""
+    here, there = make_community(), make_community()
+    here_boss, there_boss = make_coordinator(here), make_coordinator(there)
+    link = services.community_link_create(
+        actor=here_boss, partner_slug=there.slug, limit_to_partner=600, limit_from_partner=300
+    )
+    services.community_link_accept(actor=there_boss, link=link)
+    return here_boss, there_boss, make_member(here), make_member(there)
 
 
 def signed_in(membership: Membership, *, second_factor: bool = False) -> Client:

@@ -22,6 +22,7 @@ from coproduce.communities.models import Community, Membership
 from coproduce.ledger import services
 from coproduce.ledger.errors import IdempotencyConflict, LimitExceeded
 from coproduce.ledger.models import Account, Transfer
+from coproduce.ledger.services import transfers
 from coproduce.ledger.tests.factories import (
     account_of,
     make_community,
@@ -149,8 +150,8 @@ def test_the_statements_are_logged_for_query_counting(town: Community, boss: Mem
 
 
 def test_transfers_have_no_save_hooks_the_direct_insert_would_skip() -> None:
-    """services.transfer_record inserts with its own SQL, not Model.save(): it must not skip
-    anything. If Transfer gains a save() or signal receivers, revisit transfer_record."""
+    """The engine inserts with its own SQL, not Model.save(): it must not skip anything. If
+    Transfer gains a save() or signal receivers, revisit services/_engine.py (insert_and_move)."""
     assert Transfer.save is Transfer.__mro__[1].save
     for signal in (signals.pre_save, signals.post_save):
         assert not signal.has_listeners(Transfer)
@@ -184,7 +185,7 @@ def test_a_built_transfer_is_what_the_model_constructor_makes(
         "cause_type": "x",
         "cause_id": 3,
     }
-    built = services.transfer_build(
+    built = transfers._new(
         actor=boss,
         debit=a,
         credit=b,

@@ -61,7 +61,7 @@ def books(role: str) -> Books:
         make_member(town, with_login=True) if role == "member" else make_coordinator(town)
     )
     neighbour, friend, funder = make_member(town), make_member(town), make_member(town)
-    organisation = services.organisation_account_open(
+    organisation = services.organisation_account_open_within(
         organisation=OrganisationFactory(community=town)
     )
     pot = community_account(town, Account.Kind.POT)

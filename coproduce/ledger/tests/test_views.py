@@ -250,7 +250,7 @@ def test_a_coordinator_records_an_award_under_the_credit_rule(
     community = coordinator.community
     community.uses_issued_credits = True
     community.save()
-    services.community_accounts_open(community=community)
+    services.community_accounts_open_within(community=community)
     from coproduce.ledger.models import Account
 
     Account.objects.filter(community=community, kind="issuance").update(floor=None)

@@ -10,7 +10,7 @@ from django.test import Client
 
 from coproduce.communities.services import profile_update
 from coproduce.communities.tests.factories import CommunityFactory, MembershipFactory
-from coproduce.exchanges.services import categories_seed
+from coproduce.exchanges.services import categories_seed_within
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def town():
     community = CommunityFactory(slug="town")
-    categories_seed(community=community)
+    categories_seed_within(community=community)
     return community
 
 
