@@ -28,7 +28,7 @@ class CommunityAdmin(admin.ModelAdmin):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             if not change:
-                services.community_setup(community=obj)
+                services.community_setup_within(community=obj)
 
 
 @admin.register(Organisation)

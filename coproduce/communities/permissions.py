@@ -17,12 +17,6 @@ def can_coordinate(actor: Membership) -> bool:
     return actor.is_active and actor.is_staff_role
 
 
-# The names the services modules still call (they are being reworked on other branches; they
-# switch to can_coordinate there). The same function, not another check.
-can_manage_members = can_coordinate
-can_manage_organisations = can_coordinate
-
-
 def can_edit_profile(actor: Membership, target: Membership) -> bool:
     if not actor.is_active or actor.community_id != target.community_id:
         return False

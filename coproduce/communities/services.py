@@ -122,7 +122,7 @@ def _notify_coordinators_of_request(membership_pk: int) -> None:
 
 @transaction.atomic(durable=True)
 def join_request_decide(*, actor: Membership, request: Membership, approve: bool) -> Membership:
-    if not permissions.can_manage_members(actor) or request.community_id != actor.community_id:
+    if not permissions.can_coordinate(actor) or request.community_id != actor.community_id:
         raise PermissionDenied
     request = Membership.objects.select_for_update().get(pk=request.pk)
     if request.status != Membership.Status.PENDING:
@@ -145,7 +145,7 @@ def invitation_create(
     as_referrer: bool = False,
     max_uses: int = 1,
 ) -> Invitation:
-    if not permissions.can_manage_members(actor):
+    if not permissions.can_coordinate(actor):
         raise PermissionDenied
     invitation = Invitation(
         community_id=actor.community_id,
@@ -163,7 +163,7 @@ def invitation_create(
 
 @transaction.atomic(durable=True)
 def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
-    if not permissions.can_manage_members(actor) or invitation.community_id != actor.community_id:
+    if not permissions.can_coordinate(actor) or invitation.community_id != actor.community_id:
         raise PermissionDenied
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
@@ -243,7 +243,7 @@ def member_register_within(
     languages: str = "",
 ) -> Membership:
     """``member_register`` in the caller's transaction (the demo builder)."""
-    if not permissions.can_manage_members(actor):
+    if not permissions.can_coordinate(actor):
         raise PermissionDenied
     membership = _membership_open(
         community=actor.community,
@@ -477,7 +477,7 @@ def organisation_create_within(
     *, actor: Membership, name: str, kind: str, description: str = "", website: str = ""
 ) -> Organisation:
     """``organisation_create`` in the caller's transaction (the demo builder)."""
-    if not permissions.can_manage_organisations(actor):
+    if not permissions.can_coordinate(actor):
         raise PermissionDenied
     organisation = Organisation(
         community_id=actor.community_id,
@@ -527,7 +527,7 @@ def community_create_within(
     community = Community(name=name, slug=slug, kind=kind, **settings_fields)
     community.full_clean()
     community.save()
-    community_setup(community=community)
+    community_setup_within(community=community)
     if founder is not None:
         _membership_open(
             community=community,
@@ -542,7 +542,8 @@ def community_create_within(
     return community
 
 
-def community_setup(*, community: Community) -> None:
+@requires_transaction
+def community_setup_within(*, community: Community) -> None:
     """What every new community starts with, from the apps above: its own ledger accounts, the
     1:1 credit rule and the default kinds of help. Idempotent; runs inside the caller's
     transaction (the service above, the operators' admin saving a new community, the demo)."""

@@ -29,7 +29,7 @@ from coproduce.exchanges.services import (
 )
 from coproduce.notifications.models import Topic
 from coproduce.notifications.selectors import digest_recipients
-from coproduce.notifications.services import notification_send
+from coproduce.notifications.services import notification_send_within
 
 logger = logging.getLogger("coproduce.exchanges")
 
@@ -71,7 +71,7 @@ def digests_send(*, now: datetime) -> int:
         if not listings:
             continue
         with transaction.atomic(durable=True):
-            notification = notification_send(
+            notification = notification_send_within(
                 membership=membership,
                 topic=Topic.DIGEST,
                 subject=gettext_noop("New offers and requests in %(community_name)s"),
@@ -100,7 +100,7 @@ def reminders_send(*, now: datetime) -> dict[str, int]:
                 days=exchange.community.exchange_auto_confirm_days
             )
         with transaction.atomic(durable=True):
-            notification = notification_send(
+            notification = notification_send_within(
                 membership=confirmer,
                 topic=Topic.REMINDERS,
                 subject=gettext_noop("Please check the hours for “%(title)s”"),
@@ -117,7 +117,7 @@ def reminders_send(*, now: datetime) -> dict[str, int]:
     expiring = 0
     for listing in listings_expiring(within=EXPIRING_WITHIN):
         with transaction.atomic(durable=True):
-            notification = notification_send(
+            notification = notification_send_within(
                 membership=listing.owner,
                 topic=Topic.REMINDERS,
                 subject=gettext_noop("“%(title)s” closes soon"),

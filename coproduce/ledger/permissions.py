@@ -13,9 +13,7 @@ MEMBER_KINDS = frozenset(
 
 
 # Coordinators and administrators (communities.permissions.can_coordinate) may use any account,
-# award, adjust, and set rules and links. The name stays for ledger/services.py, which is being
-# reworked on another branch; it is the same function, not another check.
-can_manage_ledger = can_coordinate
+# award, adjust, and set rules and links.
 
 
 def is_own_account(actor: Membership, account: Account) -> bool:

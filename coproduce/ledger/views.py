@@ -199,7 +199,7 @@ def give(request: HttpRequest, community: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            to = services.party_account(actor=actor, party=_party(data["to"]))
+            to = selectors.party_account(actor=actor, party=_party(data["to"]))
             services.transfer_create(
                 actor=actor,
                 debit=account,
@@ -249,7 +249,7 @@ def coordinator(request: HttpRequest, community: str) -> HttpResponse:
 
 
 def _party(chosen: Membership | str) -> str:
-    """What services.party_account reads: "member:12", or the key of another account."""
+    """What selectors.party_account reads: "member:12", or the key of another account."""
     return f"member:{chosen.pk}" if isinstance(chosen, Membership) else chosen
 
 
@@ -266,8 +266,8 @@ def transfer_record(request: HttpRequest, community: str) -> HttpResponse:
         data = form.cleaned_data
         uses_rule = data["kind"] in RULE_KINDS
         try:
-            debit = services.party_account(actor=actor, party=_party(data["debit"]))
-            credit = services.party_account(actor=actor, party=_party(data["credit"]))
+            debit = selectors.party_account(actor=actor, party=_party(data["debit"]))
+            credit = selectors.party_account(actor=actor, party=_party(data["credit"]))
             record = services.transfer_hold if data["on_hold"] else services.transfer_create
             transfer = record(
                 actor=actor,

@@ -1,8 +1,8 @@
 """Writes for notifications: email a member about something (queued after commit for the task
 worker), a member's choices of what to be emailed about, and one-click unsubscribe.
 
-Other apps call ``notification_send`` inside their own transaction; the email goes out only if
-that transaction commits.
+Other apps call ``notification_send_within`` inside their own transaction; the email goes out
+only if that transaction commits.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from coproduce.notifications.models import (
 from coproduce.notifications.selectors import preference_get
 from coproduce.notifications.tasks import email_send
 from coproduce.notifications.tokens import unsubscribe_token_make
+from coproduce.transactions import requires_transaction
 
 LAYOUT_TEMPLATE = "notifications/email/layout.txt"
 SUBJECT_MAX_LENGTH = 200
@@ -66,7 +67,8 @@ def preferences_url(*, membership: Membership) -> str:
 # --- Sending ------------------------------------------------------------------------------------
 
 
-def notification_send(
+@requires_transaction
+def notification_send_within(
     *,
     membership: Membership,
     topic: str,
@@ -77,8 +79,8 @@ def notification_send(
 ) -> Notification | None:
     """Tell a member something by email, once the caller's transaction commits.
 
-    Call it inside your own transaction (it opens none). ``topic`` is one of ``Topic``; the
-    member may have turned it off, and then nothing happens.
+    It joins the caller's transaction (it opens none, and refuses to run outside one).
+    ``topic`` is one of ``Topic``; the member may have turned it off, and then nothing happens.
 
     Mark ``subject`` with ``gettext_noop`` (not ``gettext``): it is translated here, into the
     member's language, and its ``%(name)s`` placeholders are filled from ``context``.
@@ -121,7 +123,7 @@ def _notification_send(
     context: dict[str, object],
     key: str = "",
 ) -> Notification | None:
-    """As ``notification_send``; a non-empty ``key`` sends that notification at most once."""
+    """As ``notification_send_within``; a non-empty ``key`` sends that notification at most once."""
     if topic not in Topic.values:
         raise ValueError(f"Unknown notification topic {topic!r}; use one of {Topic.values}.")
     if not membership.is_active:

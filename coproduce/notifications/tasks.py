@@ -1,5 +1,5 @@
 """Background work for notifications, run by the django-tasks worker (``manage.py db_worker``):
-delivering one email. ``email_send`` is queued by ``services.notification_send`` after the
+delivering one email. ``email_send`` is queued by ``services.notification_send_within`` after the
 caller's transaction commits. What to send and when (the weekly digest, the daily reminders) is
 the business of the app that has something to say (``exchanges/tasks.py``).
 """

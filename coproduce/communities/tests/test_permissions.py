@@ -420,8 +420,6 @@ FUNCTION_TABLE: dict[str, frozenset[str]] = {
     "can_see_member_list": IN_COMMUNITY | {MEMBER_ELSEWHERE, COORDINATOR_ELSEWHERE},
     "can_coordinate": COORDINATING,
     # Old names of can_coordinate that services still call: the same function.
-    "can_manage_members": COORDINATING,
-    "can_manage_organisations": COORDINATING,
     "can_edit_profile": STAFF_ROLES,
     "can_see_contact_details": STAFF_ROLES,
     "can_change_roles": COORDINATING,

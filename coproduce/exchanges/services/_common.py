@@ -30,10 +30,10 @@ def notify(
     *, member: Membership, topic: str, subject: str, template: str, context: dict[str, Any]
 ) -> None:
     try:
-        from coproduce.notifications.services import notification_send
+        from coproduce.notifications.services import notification_send_within
     except ImportError:  # the notifications app is not installed in this deployment
         return
-    notification_send(
+    notification_send_within(
         membership=member, topic=topic, subject=subject, template=template, context=context
     )
 
@@ -118,9 +118,3 @@ def locked_for(
 
 def member_account(member: Membership) -> Account:
     return ledger.member_account_open_within(membership=member)
-
-
-def hours_display(minutes: int) -> str:
-    from coproduce.ledger.templatetags.ledger import minutes_display
-
-    return minutes_display(minutes)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from coproduce.communities.models import Community, Membership
+from coproduce.edge.units import minutes_display
 from coproduce.exchanges import permissions, selectors
 from coproduce.exchanges.models import MAX_EXCHANGE_MINUTES, Category, Exchange, Listing
 from coproduce.exchanges.services._common import (
@@ -27,7 +28,6 @@ from coproduce.exchanges.services._common import (
     Event,
     Status,
     event_add,
-    hours_display,
     locked_for,
     member_account,
     message_check,
@@ -136,7 +136,7 @@ def exchange_record_within(
         member,
         topic="confirmations",
         subject=gettext_noop("Please confirm %(time)s for %(title)s"),
-        time=hours_display(minutes),
+        time=minutes_display(minutes),
         template="recorded",
         minutes=minutes,
         credits=hold.minutes,

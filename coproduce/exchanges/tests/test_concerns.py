@@ -15,9 +15,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def raised(coordinator):
     community = coordinator.community
-    from coproduce.communities.services import community_setup
+    from coproduce.communities.services import community_setup_within
 
-    community_setup(community=community)
+    community_setup_within(community=community)
     giver, receiver = make_member(community), make_member(community)
     exchange = make_exchange(giver, receiver, title="Lift to the hospital")
     return services.exchange_concern_raise(

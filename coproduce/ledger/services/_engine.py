@@ -29,6 +29,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext as _
 
 from coproduce.communities.models import Organisation
+from coproduce.edge.units import minutes_display
 from coproduce.ledger.errors import (
     AlreadyResolved,
     AlreadyReversed,
@@ -37,7 +38,6 @@ from coproduce.ledger.errors import (
     LimitExceeded,
 )
 from coproduce.ledger.models import Account, Transfer
-from coproduce.ledger.templatetags.ledger import minutes_display
 from coproduce.transactions import requires_transaction
 
 Phase = Transfer.Phase

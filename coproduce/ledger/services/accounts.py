@@ -11,11 +11,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from coproduce.communities.models import Community, Membership, Organisation
-from coproduce.ledger import permissions
+from coproduce.communities.permissions import can_coordinate
+from coproduce.edge.units import minutes_display
 from coproduce.ledger.errors import InvalidTransfer
 from coproduce.ledger.models import MINUTES_BOUND, Account, AccountLimitChange, CreditRule
 from coproduce.ledger.services import _engine
-from coproduce.ledger.templatetags.ledger import minutes_display
 from coproduce.transactions import requires_transaction
 
 # --- Opening accounts -----------------------------------------------------------------------------
@@ -89,7 +89,7 @@ def account_limits_set(
     """Change an account's floor or ceiling (None = no limit). Every change is logged."""
     if account.community_id != actor.community_id:
         raise InvalidTransfer(_("This account is not in your community."))
-    if not permissions.can_manage_ledger(actor):
+    if not can_coordinate(actor):
         raise PermissionDenied
     errors: dict[str, str] = {}
     if floor is not None and floor > 0:

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coproduce.communities.models import Community, Membership
-from coproduce.ledger import permissions, selectors
+from coproduce.communities.permissions import can_coordinate
+from coproduce.ledger import selectors
 from coproduce.ledger.errors import InvalidTransfer
 from coproduce.ledger.models import CreditRule, Transfer
 from coproduce.ledger.rules import PER_MILLE, RuleTerms, credits_for
@@ -31,7 +32,7 @@ def credit_rule_create(
     note: str = "",
 ) -> CreditRule:
     """Add a new version of the community's credit rule; it applies from ``starts_at``."""
-    if not permissions.can_manage_ledger(actor):
+    if not can_coordinate(actor):
         raise PermissionDenied
     now = timezone.now()
     starts_at = starts_at or now

@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coproduce.communities.models import Community, Membership
+from coproduce.communities.permissions import can_coordinate
+from coproduce.edge.units import minutes_display
 from coproduce.ledger import permissions
 from coproduce.ledger.errors import InvalidTransfer, LinkUnavailable
 from coproduce.ledger.models import MINUTES_BOUND, Account, CommunityLink, Transfer
 from coproduce.ledger.services import _engine
-from coproduce.ledger.templatetags.ledger import minutes_display
 
 
 @transaction.atomic(durable=True)
@@ -28,7 +29,7 @@ def community_link_create(
     *, actor: Membership, partner_slug: str, limit_to_partner: int, limit_from_partner: int
 ) -> CommunityLink:
     """Propose a link; the partner's coordinators accept it before anyone can give across."""
-    if not permissions.can_manage_ledger(actor):
+    if not can_coordinate(actor):
         raise PermissionDenied
     partner = Community.objects.filter(slug=partner_slug).first()
     if partner is None or partner.pk == actor.community_id:
@@ -71,7 +72,7 @@ def _clearing_open(*, community_id: int, partner_id: int, floor: int, ceiling: i
 @transaction.atomic(durable=True)
 def community_link_accept(*, actor: Membership, link: CommunityLink) -> CommunityLink:
     """The partner agrees: each side gets a clearing account limited by the agreed amounts."""
-    if not permissions.can_manage_ledger(actor) or link.partner_id != actor.community_id:
+    if not can_coordinate(actor) or link.partner_id != actor.community_id:
         raise PermissionDenied
     link = CommunityLink.objects.select_for_update().get(pk=link.pk)
     if link.status != CommunityLink.Status.PROPOSED:
@@ -92,7 +93,7 @@ def community_link_accept(*, actor: Membership, link: CommunityLink) -> Communit
 
 
 def _link_status_set(*, actor: Membership, link: CommunityLink, status: str) -> CommunityLink:
-    if not permissions.can_manage_ledger(actor) or actor.community_id not in (
+    if not can_coordinate(actor) or actor.community_id not in (
         link.community_id,
         link.partner_id,
     ):

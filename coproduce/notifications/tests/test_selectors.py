@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_what_a_member_was_told_is_seen_only_from_their_community(community, member):
-    services.notification_send(
+    services.notification_send_within(
         membership=member,
         topic=Topic.MESSAGES,
         subject="Secret of alpha",

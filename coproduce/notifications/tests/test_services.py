@@ -1,4 +1,5 @@
-"""notification_send as the exchanges app calls it, and the services behind the choices page."""
+"""notification_send_within as the exchanges app calls it, and the services behind the choices
+page."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ DAY = dt.date(2026, 1, 15)
 
 
 def send(membership, topic=Topic.MESSAGES, subject="Yes", **context):
-    services.notification_send(
+    services.notification_send_within(
         membership=membership,
         topic=topic,
         subject=subject,

@@ -44,7 +44,7 @@ def unsubscribe_url(member, topic=Topic.DIGEST) -> str:
 
 
 def told(member, subject: str) -> None:
-    services.notification_send(
+    services.notification_send_within(
         membership=member,
         topic=Topic.MESSAGES,
         subject=subject,
