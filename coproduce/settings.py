@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "coproduce.edge.middleware.EdgeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "coproduce.people.middleware.UserLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
