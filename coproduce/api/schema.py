@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, ClassVar, cast
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema
 from ninja.pagination import LimitOffsetPagination
 from ninja.parser import Parser
-from pydantic import AfterValidator, Strict
+from pydantic import AfterValidator, Strict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from coproduce.api.errors import ApiError, nul_refusal
@@ -85,6 +85,23 @@ def _storable_date(value: date) -> date:
 BoundedDatetime = Annotated[datetime, AfterValidator(_storable_datetime)]
 # A calendar day, e.g. 2025-06-01, in the years above.
 BoundedDate = Annotated[date, AfterValidator(_storable_date)]
+
+
+class PatchIn(Schema):
+    """A PATCH body: leave a field out to keep it as it is. null empties only the fields named
+    in ``clearable``; anywhere else it is refused with the field named (it used to reach a
+    column that cannot be empty)."""
+
+    clearable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.clearable:
+            raise PydanticCustomError(
+                "null_refused", _("Leave this out to keep it as it is; it cannot be emptied.")
+            )
+        return value
 
 
 class Pagination(LimitOffsetPagination):

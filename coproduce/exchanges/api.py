@@ -18,6 +18,7 @@ from coproduce.api.schema import (
     Limit,
     Offset,
     ParamInt,
+    PatchIn,
 )
 from coproduce.communities.models import Membership
 from coproduce.communities.selectors import membership_for_user
@@ -73,7 +74,9 @@ class ListingIn(Schema):
     owner_id: BodyInt | None = Field(None, description="Coordinators: write it for this member.")
 
 
-class ListingPatch(Schema):
+class ListingPatch(PatchIn):
+    clearable = frozenset({"starts_at"})
+
     category: str | None = Field(None, max_length=60)
     title: str | None = Field(None, min_length=1, max_length=120)
     description: str | None = Field(None, max_length=2000)

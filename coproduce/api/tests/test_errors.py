@@ -299,6 +299,7 @@ def test_an_unexpected_error_is_a_logged_500_in_the_error_shape(
     assert "Traceback" not in response.content.decode()
     logged = [record for record in caplog.records if record.exc_info]
     assert logged, "the error was not logged with its traceback"
+    assert logged[0].exc_info is not None
     assert "exchanges_category" in str(logged[0].exc_info[1])
 
 
@@ -409,22 +410,37 @@ def test_an_unknown_api_path_is_a_404(town: Town, settings: Any, debug: bool) ->
         assert error_of(town.member_client.get(path), 404)["code"] == "not_found"
 
 
-def test_another_communitys_account_is_answered_like_a_missing_one(town: Town) -> None:
+@pytest.mark.parametrize("field", ["credit_account", "for_member", "listing_id", "on_behalf_of"])
+def test_another_communitys_id_in_a_body_is_answered_like_a_missing_one(
+    town: Town, field: str
+) -> None:
     elsewhere = make_community()
-    theirs = account_of(make_member(elsewhere))
-    missing = theirs.pk + 1000
+    stranger = make_member(elsewhere, with_login=True)
+    theirs = {
+        "credit_account": account_of(stranger).pk,
+        "for_member": stranger.pk,
+        "listing_id": make_listing(stranger).pk,
+        "on_behalf_of": stranger.pk,
+    }[field]
     answers = []
-    for account in (theirs.pk, missing):
-        response = send(
-            town.member_client,
-            "POST",
-            town.base + "/transfers",
-            transfer_body(town, credit_account=account),
-            **{"Idempotency-Key": str(uuid.uuid4())},
-        )
+    for ident in (theirs, theirs + 100_000):
+        if field in ("credit_account", "for_member"):
+            response = send(
+                town.client,
+                "POST",
+                town.base + "/transfers",
+                transfer_body(town, **{field: ident}),
+                **{"Idempotency-Key": str(uuid.uuid4())},
+            )
+        else:
+            listing = make_listing(town.member)
+            body = {"listing_id": ident} if field == "listing_id" else {"listing_id": listing.pk}
+            if field == "on_behalf_of":
+                body["on_behalf_of"] = ident
+            response = send(town.client, "POST", town.base + "/exchanges", body)
         answers.append((response.status_code, response.json()))
     assert answers[0] == answers[1]
-    assert answers[0][0] == 400
+    assert answers[0][0] in (400, 404), answers[0]
 
 
 def test_pages_outside_the_api_keep_their_html_errors(town: Town) -> None:
@@ -439,3 +455,20 @@ def test_times_in_range_still_work(town: Town) -> None:
     body = {"kind": "offer", "category": "gardening", "title": "Digging", "starts_at": starts}
     response = send(town.member_client, "POST", town.base + "/listings", body)
     assert response.status_code == 201, response.content
+
+
+# Found by the fuzz test ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["title", "description", "venue", "capacity", "expires_at"])
+def test_a_listing_change_to_null_is_refused_not_stored(town: Town, field: str) -> None:
+    """Only starts_at can be cleared; null elsewhere used to reach a NOT NULL column."""
+    listing = make_listing(town.member)
+    response = send(
+        town.member_client, "PATCH", f"{town.base}/listings/{listing.pk}", {field: None}
+    )
+    assert field in error_of(response, 400)["fields"]
+    cleared = send(
+        town.member_client, "PATCH", f"{town.base}/listings/{listing.pk}", {"starts_at": None}
+    )
+    assert cleared.status_code == 200 and cleared.json()["starts_at"] is None
