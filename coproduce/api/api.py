@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import (
-    PermissionDenied,
-    RequestDataTooBig,
-    SuspiciousOperation,
-    ValidationError,
-)
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.log import log_response
@@ -118,13 +113,6 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     code, message = status_error(413)
     return error_response(api, request, status=413, code=code, message=message)
-
-
-@api.exception_handler(SuspiciousOperation)
-def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
-    """Too many query fields and the like: Django answers these 400 on pages too."""
-    code, message = status_error(400)
-    return error_response(api, request, status=400, code=code, message=message)
 
 
 @api.exception_handler(Exception)

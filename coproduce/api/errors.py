@@ -56,7 +56,7 @@ def status_error(status: int) -> tuple[str, str]:
         400: ("invalid", _("Some of what was sent is not valid.")),
         401: ("unauthenticated", _("Sign in or send a valid API token.")),
         403: ("forbidden", _("You are not allowed to do that.")),
-        404: ("not_found", _("Not found. Check the address against docs/api.md.")),
+        404: ("not_found", _("Not found. Check the address.")),
         405: ("method_not_allowed", _("This address does not take that method.")),
         409: ("conflict", _("That clashes with something already done.")),
         413: ("too_large", _("The request is too large. Send less at once.")),

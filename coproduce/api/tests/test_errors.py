@@ -472,3 +472,10 @@ def test_a_listing_change_to_null_is_refused_not_stored(town: Town, field: str) 
         town.member_client, "PATCH", f"{town.base}/listings/{listing.pk}", {"starts_at": None}
     )
     assert cleared.status_code == 200 and cleared.json()["starts_at"] is None
+
+
+def test_too_many_query_fields_is_a_400_in_the_error_shape(town: Town) -> None:
+    """Django refuses more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields with its own 400 page."""
+    query = "&".join(f"q{number}=x" for number in range(1001))
+    response = town.member_client.get(f"{town.base}/listings?{query}")
+    assert error_of(response, 400)["code"] == "invalid"
