@@ -61,6 +61,8 @@ def _is_json(response: HttpResponseBase) -> bool:
 
 
 class EdgeMiddleware:
+    """Placed early in MIDDLEWARE, so that it sees every answer made inside it."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
