@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "coproduce.api.middleware.ApiNoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "coproduce.edge.middleware.EdgeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "coproduce.people.middleware.UserLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -52,6 +52,7 @@ SHARED_LAYERS = {
 # pages live in coproduce/<app>/templates/<app>/.
 SHARED_TEMPLATES = {
     "base.html": "the layout every page extends",
+    "edge": "the plain page for a request refused before any app sees it (edge/middleware.py)",
     "home.html": "the site's front page, before anyone has a community",
     "403.html": "Django's error pages",
     "404.html": "Django's error pages",
@@ -101,8 +102,8 @@ def layers_gaps(app: App, project: Project) -> list[str]:
         )
     if app.label != "api" and module not in project.error_shape_forbidden:
         gaps.append(
-            f'add "{module}" to forbidden_modules of "The API\'s error shape imports no app" '
-            "in pyproject.toml"
+            f'add "{module}" to forbidden_modules of "The API\'s error shape and input types '
+            'import no app" in pyproject.toml'
         )
     return gaps
 
@@ -359,7 +360,7 @@ def project_as_it_runs(community) -> Project:
             for module in layer.split("|")
         ),
         error_shape_forbidden=frozenset(
-            contracts["The API's error shape imports no app"]["forbidden_modules"]
+            contracts["The API's error shape and input types import no app"]["forbidden_modules"]
         ),
         api_operations=frozenset(op for op, _route, _method in schema),
         included_urlconfs=frozenset(_included_urlconfs(get_resolver().url_patterns)),

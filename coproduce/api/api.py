@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from coproduce.api.auth import SessionAuth, TokenAuth
-from coproduce.api.errors import ApiError, error_response
+from coproduce.api.errors import ApiError, error_response, status_error
+from coproduce.api.schema import JsonParser
 from coproduce.edge.errors import DomainError
 
 api = NinjaAPI(
@@ -28,6 +31,7 @@ api = NinjaAPI(
     docs_url="/docs",
     # Swagger UI comes from ninja's static files; no validator badge from a third-party site.
     docs=Swagger(settings={"validatorUrl": None}),
+    parser=JsonParser(),
 )
 
 
@@ -108,15 +112,35 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = {
-        400: "invalid",
-        401: "unauthenticated",
-        403: "forbidden",
-        404: "not_found",
-        405: "method_not_allowed",
-        409: "conflict",
-    }.get(exc.status_code, "error")
+    if isinstance(exc.__cause__, ApiError):
+        # django-ninja turns any error of the body parser into a plain 400; answer ours.
+        return _api_error(request, exc.__cause__)
+    code, _message = status_error(exc.status_code)
     return error_response(api, request, status=exc.status_code, code=code, message=str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    code, message = status_error(413)
+    return error_response(api, request, status=413, code=code, message=message)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Any other error: a 500 in the error shape, DEBUG or not. The traceback goes to the
+    log as Django logs an unhandled error (and error reporters hear the same signal); the
+    caller never sees it."""
+    code, message = status_error(500)
+    response = error_response(api, request, status=500, code=code, message=message)
+    log_response(
+        "Internal Server Error: %s",
+        request.path,
+        response=response,
+        request=request,
+        exception=exc,
+    )
+    got_request_exception.send(sender=None, request=request)
+    return response
 
 
 def _register_routers() -> None:

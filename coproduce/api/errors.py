@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
+
+# The shape and the API's own refusals live in the edge, which the middleware shares; the
+# routers keep importing them from here.
+from coproduce.edge.errors import ApiError, error_body, nul_refusal, status_error
+
+__all__ = [
+    "ApiError",
+    "ErrorBody",
+    "ErrorResponse",
+    "error_body",
+    "error_response",
+    "nul_refusal",
+    "status_error",
+]
 
 
 class ErrorBody(Schema):
@@ -18,19 +30,6 @@ class ErrorResponse(Schema):
     error: ErrorBody
 
 
-class ApiError(Exception):
-    """Raise from a handler to answer with a structured error."""
-
-    def __init__(
-        self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.fields = fields or {}
-
-
 def error_response(
     api: NinjaAPI,
     request: HttpRequest,
@@ -40,5 +39,4 @@ def error_response(
     message: str,
     fields: dict[str, list[str]] | None = None,
 ) -> HttpResponse:
-    body: dict[str, Any] = {"error": {"code": code, "message": message, "fields": fields or {}}}
-    return api.create_response(request, body, status=status)
+    return api.create_response(request, error_body(code, message, fields), status=status)

@@ -10,9 +10,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from coproduce.api.errors import ApiError, ErrorResponse
+from coproduce.api.schema import Pagination, ParamInt
 from coproduce.communities import permissions, selectors, services
 from coproduce.communities.acting import acting_membership as _actor
 from coproduce.communities.acting import acting_membership_of
@@ -130,7 +131,7 @@ def my_communities(request: HttpRequest) -> list[Membership]:
     response={200: list[MembershipOut], **ERRORS},
     summary="Members of a community",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def membership_list(request: HttpRequest, community: str, search: str = "") -> list[Membership]:
     actor = _actor(request, community)
     if not permissions.can_see_member_list(actor):
@@ -156,7 +157,7 @@ def membership_register(
     response={200: MembershipOut, **ERRORS},
     summary="One member",
 )
-def membership_detail(request: HttpRequest, community: str, membership_id: int) -> Membership:
+def membership_detail(request: HttpRequest, community: str, membership_id: ParamInt) -> Membership:
     actor = _actor(request, community)
     return selectors.member_get(actor=actor, pk=membership_id)
 
@@ -167,7 +168,7 @@ def membership_detail(request: HttpRequest, community: str, membership_id: int) 
     summary="A member's profile (contact details only for them and coordinators)",
 )
 def profile_detail(
-    request: HttpRequest, community: str, membership_id: int
+    request: HttpRequest, community: str, membership_id: ParamInt
 ) -> PrivateProfileOut | ProfileOut:
     actor = _actor(request, community)
     return _profile_out(actor, selectors.member_get(actor=actor, pk=membership_id))
@@ -179,7 +180,7 @@ def profile_detail(
     summary="Change a profile (the member, or a coordinator on their behalf)",
 )
 def profile_update(
-    request: HttpRequest, community: str, membership_id: int, payload: ProfileIn
+    request: HttpRequest, community: str, membership_id: ParamInt, payload: ProfileIn
 ) -> Profile:
     actor = _actor(request, community)
     member = selectors.member_get(actor=actor, pk=membership_id)

@@ -11,6 +11,15 @@ from django.utils.translation import gettext as _
 from ninja import Field, Header, Router, Schema, Status
 
 from coproduce.api.errors import ApiError, ErrorResponse
+from coproduce.api.schema import (
+    BodyBool,
+    BodyInt,
+    BoundedDatetime,
+    Limit,
+    Offset,
+    ParamInt,
+    PatchIn,
+)
 from coproduce.communities.acting import acting_membership as _actor
 from coproduce.communities.models import Membership
 from coproduce.edge.schema import WholeMinutes
@@ -60,22 +69,24 @@ class ListingIn(Schema):
     place: Listing.Place = Listing.Place.YOUR_HOME
     venue: str = Field("", max_length=120)
     when: str = Field("", max_length=120)
-    starts_at: datetime | None = None
-    capacity: int = Field(1, ge=1, le=100)
-    expires_at: datetime | None = None
-    owner_id: int | None = Field(None, description="Coordinators: write it for this member.")
+    starts_at: BoundedDatetime | None = None
+    capacity: BodyInt = Field(1, ge=1, le=100)
+    expires_at: BoundedDatetime | None = None
+    owner_id: BodyInt | None = Field(None, description="Coordinators: write it for this member.")
 
 
-class ListingPatch(Schema):
+class ListingPatch(PatchIn):
+    clearable = frozenset({"starts_at"})
+
     category: str | None = Field(None, max_length=60)
     title: str | None = Field(None, min_length=1, max_length=120)
     description: str | None = Field(None, max_length=2000)
     place: Listing.Place | None = None
     venue: str | None = Field(None, max_length=120)
     when: str | None = Field(None, max_length=120)
-    starts_at: datetime | None = None
-    capacity: int | None = Field(None, ge=1, le=100)
-    expires_at: datetime | None = None
+    starts_at: BoundedDatetime | None = None
+    capacity: BodyInt | None = Field(None, ge=1, le=100)
+    expires_at: BoundedDatetime | None = None
     status: Listing.Status | None = None
 
 
@@ -122,15 +133,15 @@ class ExchangeOut(Schema):
 
 
 class ActingIn(Schema):
-    on_behalf_of: int | None = Field(
+    on_behalf_of: BodyInt | None = Field(
         None, description="Coordinators: the membership id of the side you act for."
     )
 
 
 class ProposeIn(ActingIn):
-    listing_id: int | None = None
-    other_id: int | None = Field(None, description="Without a listing: who with.")
-    i_give: bool = Field(True, description="Without a listing: whether I give the time.")
+    listing_id: BodyInt | None = None
+    other_id: BodyInt | None = Field(None, description="Without a listing: who with.")
+    i_give: BodyBool = Field(True, description="Without a listing: whether I give the time.")
     category: str | None = Field(None, max_length=60)
     title: str | None = Field(None, max_length=120)
     message: str = Field("", max_length=2000)
@@ -141,7 +152,7 @@ class MessageIn(ActingIn):
 
 
 class AgreeIn(ActingIn):
-    agreed_for: datetime
+    agreed_for: BoundedDatetime
     text: str = Field("", max_length=2000)
 
 
@@ -149,7 +160,7 @@ class RecordIn(ActingIn):
     minutes: Annotated[int, WholeMinutes(most=MAX_EXCHANGE_MINUTES)] = Field(
         ..., description="Time given, in minutes (at most 24 hours)."
     )
-    given_at: datetime | None = None
+    given_at: BoundedDatetime | None = None
     text: str = Field("", max_length=2000)
 
 
@@ -183,9 +194,9 @@ def listing_search(
     category: str = "",
     day: str = "",
     part: str = "",
-    within_km: int | None = None,
-    limit: int = 20,
-    offset: int = 0,
+    within_km: ParamInt | None = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
 ) -> list[dict[str, object]]:
     actor = _actor(request, community)
     hits = selectors.listing_search(
@@ -219,7 +230,7 @@ def listing_create(request: HttpRequest, community: str, payload: ListingIn) -> 
 @router.get(
     f"{BASE}/listings/{{listing_id}}", response={200: ListingOut, **ERRORS}, summary="One listing"
 )
-def listing_detail(request: HttpRequest, community: str, listing_id: int) -> Listing:
+def listing_detail(request: HttpRequest, community: str, listing_id: ParamInt) -> Listing:
     return selectors.listing_get(actor=_actor(request, community), pk=listing_id)
 
 
@@ -229,7 +240,7 @@ def listing_detail(request: HttpRequest, community: str, listing_id: int) -> Lis
     summary="Change a listing",
 )
 def listing_update(
-    request: HttpRequest, community: str, listing_id: int, payload: ListingPatch
+    request: HttpRequest, community: str, listing_id: ParamInt, payload: ListingPatch
 ) -> Listing:
     actor = _actor(request, community)
     listing = selectors.listing_get(actor=actor, pk=listing_id)
@@ -249,7 +260,7 @@ def listing_update(
 @router.delete(
     f"{BASE}/listings/{{listing_id}}", response={204: None, **ERRORS}, summary="Close a listing"
 )
-def listing_delete(request: HttpRequest, community: str, listing_id: int) -> Status[None]:
+def listing_delete(request: HttpRequest, community: str, listing_id: ParamInt) -> Status[None]:
     actor = _actor(request, community)
     services.listing_close(actor=actor, listing=selectors.listing_get(actor=actor, pk=listing_id))
     return Status(204, None)
@@ -259,7 +270,7 @@ def listing_delete(request: HttpRequest, community: str, listing_id: int) -> Sta
     f"{BASE}/exchanges", response={200: list[ExchangeOut], **ERRORS}, summary="My exchanges"
 )
 def exchange_list(
-    request: HttpRequest, community: str, limit: int = 25, offset: int = 0
+    request: HttpRequest, community: str, limit: Limit = 25, offset: Offset = 0
 ) -> list[Exchange]:
     actor = _actor(request, community)
     limit = max(1, min(limit, 100))
@@ -306,7 +317,7 @@ def exchange_create(request: HttpRequest, community: str, payload: ProposeIn) ->
     response={200: ExchangeOut, **ERRORS},
     summary="One exchange",
 )
-def exchange_detail(request: HttpRequest, community: str, exchange_id: int) -> Exchange:
+def exchange_detail(request: HttpRequest, community: str, exchange_id: ParamInt) -> Exchange:
     return selectors.exchange_get(actor=_actor(request, community), pk=exchange_id)
 
 
@@ -315,7 +326,9 @@ def exchange_detail(request: HttpRequest, community: str, exchange_id: int) -> E
     response={200: list[EventOut], **ERRORS},
     summary="The exchange's messages and steps",
 )
-def exchange_events(request: HttpRequest, community: str, exchange_id: int) -> list[ExchangeEvent]:
+def exchange_events(
+    request: HttpRequest, community: str, exchange_id: ParamInt
+) -> list[ExchangeEvent]:
     actor = _actor(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)
     return list(selectors.exchange_events(actor=actor, exchange=exchange))
@@ -327,7 +340,7 @@ def exchange_events(request: HttpRequest, community: str, exchange_id: int) -> l
     summary="Send a message",
 )
 def exchange_message(
-    request: HttpRequest, community: str, exchange_id: int, payload: MessageIn
+    request: HttpRequest, community: str, exchange_id: ParamInt, payload: MessageIn
 ) -> Status[ExchangeEvent]:
     actor = _actor(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)
@@ -346,7 +359,7 @@ def exchange_message(
     summary="Agree a date and time",
 )
 def exchange_agree(
-    request: HttpRequest, community: str, exchange_id: int, payload: AgreeIn
+    request: HttpRequest, community: str, exchange_id: ParamInt, payload: AgreeIn
 ) -> Exchange:
     actor = _actor(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)
@@ -368,7 +381,7 @@ def exchange_agree(
 def exchange_record(
     request: HttpRequest,
     community: str,
-    exchange_id: int,
+    exchange_id: ParamInt,
     payload: RecordIn,
     idempotency_key: Annotated[uuid.UUID, Header(alias="Idempotency-Key")],
 ) -> Exchange:
@@ -391,7 +404,10 @@ def exchange_record(
     summary="Confirm the hours the other side recorded",
 )
 def exchange_confirm(
-    request: HttpRequest, community: str, exchange_id: int, on_behalf_of: int | None = None
+    request: HttpRequest,
+    community: str,
+    exchange_id: ParamInt,
+    on_behalf_of: ParamInt | None = None,
 ) -> Exchange:
     actor = _actor(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)
@@ -408,7 +424,7 @@ def exchange_confirm(
     summary="Cancel, with a reason (releases recorded hours not yet confirmed)",
 )
 def exchange_cancel(
-    request: HttpRequest, community: str, exchange_id: int, payload: CancelIn
+    request: HttpRequest, community: str, exchange_id: ParamInt, payload: CancelIn
 ) -> Exchange:
     actor = _actor(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)
@@ -426,7 +442,7 @@ def exchange_cancel(
     summary="Say thank you",
 )
 def exchange_thank(
-    request: HttpRequest, community: str, exchange_id: int, payload: MessageIn
+    request: HttpRequest, community: str, exchange_id: ParamInt, payload: MessageIn
 ) -> Status[ExchangeEvent]:
     actor = _actor(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)

@@ -6,16 +6,24 @@ Every path is scoped by the community slug; another community's objects answer 4
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.params.functions import Header
 
 from coproduce.api.errors import ApiError, ErrorResponse
+from coproduce.api.schema import (
+    BodyInt,
+    BoundedDate,
+    BoundedDatetime,
+    IntQuery,
+    Pagination,
+    ParamInt,
+)
 from coproduce.communities.acting import acting_membership as _actor
 from coproduce.communities.models import Membership
 from coproduce.communities.permissions import can_coordinate
@@ -82,8 +90,8 @@ class TransferOut(Schema):
 
 
 class TransferIn(Schema):
-    debit_account: int = Field(..., description="Account the credits come from")
-    credit_account: int = Field(..., description="Account the credits go to")
+    debit_account: BodyInt = Field(..., description="Account the credits come from")
+    credit_account: BodyInt = Field(..., description="Account the credits go to")
     kind: Transfer.Kind
     # The most one transfer moves (LEDGER_MAX_TRANSFER_MINUTES) is checked by the services, as
     # for the pages: the refusal says to record a larger amount in parts.
@@ -94,11 +102,13 @@ class TransferIn(Schema):
         None, description="Time given; the community's credit rule computes the credits"
     )
     category: str = Field("", max_length=60, description="Kind of help, for the credit rule")
-    given_at: datetime | None = Field(None, description="When the time was given, for the rule")
+    given_at: BoundedDatetime | None = Field(
+        None, description="When the time was given, for the rule"
+    )
     memo: str = Field("", max_length=500)
-    for_member: int | None = Field(None, description="Membership the transfer was for")
+    for_member: BodyInt | None = Field(None, description="Membership the transfer was for")
     cause_type: str = Field("", max_length=60)
-    cause_id: int | None = None
+    cause_id: BodyInt | None = None
 
 
 class ResolveIn(Schema):
@@ -120,8 +130,8 @@ class StatementOut(Schema):
 
 
 class StatementFilter(Schema):
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: BoundedDate | None = None
+    date_to: BoundedDate | None = None
     kind: list[Transfer.Kind] = Field(default_factory=list)
 
 
@@ -139,7 +149,7 @@ class BalanceOut(Schema):
 
 
 def _account(actor: Membership, pk: int) -> Account:
-    return services.party_account(actor=actor, party=f"account:{pk}")
+    return selectors.party_account(actor=actor, party=f"account:{pk}")
 
 
 def _member(actor: Membership, pk: int | None) -> Membership | None:
@@ -161,7 +171,7 @@ def _transfer(actor: Membership, pk: int) -> Transfer:
     "/communities/{community}/balance", response={200: BalanceOut, **ERRORS}, summary="My balance"
 )
 def my_balance(
-    request: HttpRequest, community: str, as_of: datetime | None = None
+    request: HttpRequest, community: str, as_of: BoundedDatetime | None = None
 ) -> dict[str, object]:
     actor = _actor(request, community)
     account = selectors.my_account(actor=actor)
@@ -181,7 +191,7 @@ def my_balance(
     response={200: list[AccountOut], **ERRORS},
     summary="Accounts: all of them for coordinators, your own for members",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def account_list(request: HttpRequest, community: str) -> list[Account]:
     actor = _actor(request, community)
     if can_coordinate(actor):
@@ -194,7 +204,7 @@ def account_list(request: HttpRequest, community: str) -> list[Account]:
     response={200: AccountOut, **ERRORS},
     summary="One account and its balance",
 )
-def account_detail(request: HttpRequest, community: str, account_id: int) -> Account:
+def account_detail(request: HttpRequest, community: str, account_id: ParamInt) -> Account:
     return selectors.account_get(actor=_actor(request, community), pk=account_id)
 
 
@@ -204,7 +214,7 @@ def account_detail(request: HttpRequest, community: str, account_id: int) -> Acc
     summary="Statement of an account: posted transfers with the running balance",
 )
 def account_statement(
-    request: HttpRequest, community: str, account_id: int, filters: Query[StatementFilter]
+    request: HttpRequest, community: str, account_id: ParamInt, filters: Query[StatementFilter]
 ) -> selectors.Statement:
     actor = _actor(request, community)
     account = selectors.account_get(actor=actor, pk=account_id)
@@ -222,11 +232,11 @@ def account_statement(
     response={200: list[TransferOut], **ERRORS},
     summary="Transfers, newest first (members see only their own)",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def transfer_list(
     request: HttpRequest,
     community: str,
-    account: int | None = None,
+    account: int | None = IntQuery(),
     kind: str = "",
     phase: str = "",
 ) -> list[Transfer]:
@@ -303,7 +313,7 @@ def transfer_hold(
     response={200: TransferOut, **ERRORS},
     summary="One transfer",
 )
-def transfer_detail(request: HttpRequest, community: str, transfer_id: int) -> Transfer:
+def transfer_detail(request: HttpRequest, community: str, transfer_id: ParamInt) -> Transfer:
     return _transfer(_actor(request, community), transfer_id)
 
 
@@ -315,7 +325,7 @@ def transfer_detail(request: HttpRequest, community: str, transfer_id: int) -> T
 def transfer_post(
     request: HttpRequest,
     community: str,
-    transfer_id: int,
+    transfer_id: ParamInt,
     payload: ResolveIn | None = None,
     idempotency_key: OptionalIdempotencyKey = None,
 ) -> Transfer:
@@ -336,7 +346,7 @@ def transfer_post(
 def transfer_void(
     request: HttpRequest,
     community: str,
-    transfer_id: int,
+    transfer_id: ParamInt,
     payload: ResolveIn | None = None,
     idempotency_key: OptionalIdempotencyKey = None,
 ) -> Transfer:
@@ -357,7 +367,7 @@ def transfer_void(
 def transfer_reverse(
     request: HttpRequest,
     community: str,
-    transfer_id: int,
+    transfer_id: ParamInt,
     payload: ResolveIn | None = None,
     idempotency_key: OptionalIdempotencyKey = None,
 ) -> Status[Transfer]:
