@@ -15,8 +15,7 @@ from ninja.pagination import paginate
 from coproduce.api.errors import ApiError, ErrorResponse
 from coproduce.api.schema import Pagination, ParamInt
 from coproduce.communities import permissions, selectors, services
-from coproduce.communities.acting import acting_membership as _actor
-from coproduce.communities.acting import acting_membership_of
+from coproduce.communities.acting import acting_membership, acting_membership_of
 from coproduce.communities.models import Membership
 from coproduce.people.models import Profile, User
 
@@ -133,7 +132,7 @@ def my_communities(request: HttpRequest) -> list[Membership]:
 )
 @paginate(Pagination)
 def membership_list(request: HttpRequest, community: str, search: str = "") -> list[Membership]:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     if not permissions.can_see_member_list(actor):
         raise PermissionDenied
     return selectors.member_list(actor=actor, search=search)  # type: ignore[return-value]
@@ -147,7 +146,7 @@ def membership_list(request: HttpRequest, community: str, search: str = "") -> l
 def membership_register(
     request: HttpRequest, community: str, payload: MemberRegisterIn
 ) -> Status[Membership]:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     member = services.member_register(actor=actor, **payload.dict())
     return Status(201, member)
 
@@ -158,7 +157,7 @@ def membership_register(
     summary="One member",
 )
 def membership_detail(request: HttpRequest, community: str, membership_id: ParamInt) -> Membership:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     return selectors.member_get(actor=actor, pk=membership_id)
 
 
@@ -170,7 +169,7 @@ def membership_detail(request: HttpRequest, community: str, membership_id: Param
 def profile_detail(
     request: HttpRequest, community: str, membership_id: ParamInt
 ) -> PrivateProfileOut | ProfileOut:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     return _profile_out(actor, selectors.member_get(actor=actor, pk=membership_id))
 
 
@@ -182,7 +181,7 @@ def profile_detail(
 def profile_update(
     request: HttpRequest, community: str, membership_id: ParamInt, payload: ProfileIn
 ) -> Profile:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     member = selectors.member_get(actor=actor, pk=membership_id)
     changes = {
         key: value for key, value in payload.dict(exclude_unset=True).items() if value is not None
@@ -196,7 +195,7 @@ def profile_update(
     summary="My profile in this community",
 )
 def my_profile(request: HttpRequest, community: str) -> Profile:
-    return _actor(request, community).profile
+    return acting_membership(request, community).profile
 
 
 @router.patch(
@@ -205,7 +204,7 @@ def my_profile(request: HttpRequest, community: str) -> Profile:
     summary="Change my profile in this community",
 )
 def my_profile_update(request: HttpRequest, community: str, payload: ProfileIn) -> Profile:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     changes = {
         key: value for key, value in payload.dict(exclude_unset=True).items() if value is not None
     }

@@ -20,7 +20,7 @@ from coproduce.api.schema import (
     ParamInt,
     PatchIn,
 )
-from coproduce.communities.acting import acting_membership as _actor
+from coproduce.communities.acting import acting_membership
 from coproduce.communities.models import Membership
 from coproduce.edge.schema import WholeMinutes
 from coproduce.exchanges import selectors, services
@@ -178,7 +178,7 @@ def _on_behalf(actor: Membership, member_id: int | None) -> Membership | None:
     f"{BASE}/categories", response={200: list[CategoryOut], **ERRORS}, summary="Kinds of help"
 )
 def category_list(request: HttpRequest, community: str) -> list[object]:
-    return list(selectors.category_list(actor=_actor(request, community)))
+    return list(selectors.category_list(actor=acting_membership(request, community)))
 
 
 @router.get(
@@ -198,7 +198,7 @@ def listing_search(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> list[dict[str, object]]:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     hits = selectors.listing_search(
         actor=actor,
         filters=selectors.SearchFilters(
@@ -220,7 +220,7 @@ def listing_search(
     f"{BASE}/listings", response={201: ListingOut, **ERRORS}, summary="Offer or ask for help"
 )
 def listing_create(request: HttpRequest, community: str, payload: ListingIn) -> Status[Listing]:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     data = payload.dict()
     owner = _on_behalf(actor, data.pop("owner_id"))
     data["category"] = selectors.category_get(actor=actor, slug=data["category"])
@@ -231,7 +231,7 @@ def listing_create(request: HttpRequest, community: str, payload: ListingIn) -> 
     f"{BASE}/listings/{{listing_id}}", response={200: ListingOut, **ERRORS}, summary="One listing"
 )
 def listing_detail(request: HttpRequest, community: str, listing_id: ParamInt) -> Listing:
-    return selectors.listing_get(actor=_actor(request, community), pk=listing_id)
+    return selectors.listing_get(actor=acting_membership(request, community), pk=listing_id)
 
 
 @router.patch(
@@ -242,7 +242,7 @@ def listing_detail(request: HttpRequest, community: str, listing_id: ParamInt) -
 def listing_update(
     request: HttpRequest, community: str, listing_id: ParamInt, payload: ListingPatch
 ) -> Listing:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     listing = selectors.listing_get(actor=actor, pk=listing_id)
     changes = payload.dict(exclude_unset=True)
     status = changes.pop("status", None)
@@ -261,7 +261,7 @@ def listing_update(
     f"{BASE}/listings/{{listing_id}}", response={204: None, **ERRORS}, summary="Close a listing"
 )
 def listing_delete(request: HttpRequest, community: str, listing_id: ParamInt) -> Status[None]:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     services.listing_close(actor=actor, listing=selectors.listing_get(actor=actor, pk=listing_id))
     return Status(204, None)
 
@@ -272,7 +272,7 @@ def listing_delete(request: HttpRequest, community: str, listing_id: ParamInt) -
 def exchange_list(
     request: HttpRequest, community: str, limit: Limit = 25, offset: Offset = 0
 ) -> list[Exchange]:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     limit = max(1, min(limit, 100))
     return list(selectors.exchanges_of(actor=actor)[max(offset, 0) : max(offset, 0) + limit])
 
@@ -283,7 +283,7 @@ def exchange_list(
     summary="Ask for help on a listing, offer it, or propose an exchange directly",
 )
 def exchange_create(request: HttpRequest, community: str, payload: ProposeIn) -> Status[Exchange]:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     member = _on_behalf(actor, payload.on_behalf_of)
     if payload.listing_id is not None:
         listing = selectors.listing_get(actor=actor, pk=payload.listing_id)
@@ -318,7 +318,7 @@ def exchange_create(request: HttpRequest, community: str, payload: ProposeIn) ->
     summary="One exchange",
 )
 def exchange_detail(request: HttpRequest, community: str, exchange_id: ParamInt) -> Exchange:
-    return selectors.exchange_get(actor=_actor(request, community), pk=exchange_id)
+    return selectors.exchange_get(actor=acting_membership(request, community), pk=exchange_id)
 
 
 @router.get(
@@ -329,7 +329,7 @@ def exchange_detail(request: HttpRequest, community: str, exchange_id: ParamInt)
 def exchange_events(
     request: HttpRequest, community: str, exchange_id: ParamInt
 ) -> list[ExchangeEvent]:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)
     return list(selectors.exchange_events(actor=actor, exchange=exchange))
 
@@ -342,7 +342,7 @@ def exchange_events(
 def exchange_message(
     request: HttpRequest, community: str, exchange_id: ParamInt, payload: MessageIn
 ) -> Status[ExchangeEvent]:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)
     event = services.exchange_message(
         actor=actor,
@@ -361,7 +361,7 @@ def exchange_message(
 def exchange_agree(
     request: HttpRequest, community: str, exchange_id: ParamInt, payload: AgreeIn
 ) -> Exchange:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)
     return services.exchange_agree(
         actor=actor,
@@ -385,7 +385,7 @@ def exchange_record(
     payload: RecordIn,
     idempotency_key: Annotated[uuid.UUID, Header(alias="Idempotency-Key")],
 ) -> Exchange:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)
     return services.exchange_record(
         actor=actor,
@@ -409,7 +409,7 @@ def exchange_confirm(
     exchange_id: ParamInt,
     on_behalf_of: ParamInt | None = None,
 ) -> Exchange:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)
     return services.exchange_confirm(
         actor=actor,
@@ -426,7 +426,7 @@ def exchange_confirm(
 def exchange_cancel(
     request: HttpRequest, community: str, exchange_id: ParamInt, payload: CancelIn
 ) -> Exchange:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)
     return services.exchange_cancel(
         actor=actor,
@@ -444,7 +444,7 @@ def exchange_cancel(
 def exchange_thank(
     request: HttpRequest, community: str, exchange_id: ParamInt, payload: MessageIn
 ) -> Status[ExchangeEvent]:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     exchange = selectors.exchange_get(actor=actor, pk=exchange_id)
     event = services.exchange_thank(
         actor=actor,

@@ -24,7 +24,7 @@ from coproduce.api.schema import (
     Pagination,
     ParamInt,
 )
-from coproduce.communities.acting import acting_membership as _actor
+from coproduce.communities.acting import acting_membership
 from coproduce.communities.models import Membership
 from coproduce.communities.permissions import can_coordinate
 from coproduce.edge.schema import WholeMinutes
@@ -173,7 +173,7 @@ def _transfer(actor: Membership, pk: int) -> Transfer:
 def my_balance(
     request: HttpRequest, community: str, as_of: BoundedDatetime | None = None
 ) -> dict[str, object]:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     account = selectors.my_account(actor=actor)
     balance = None
     if as_of is not None:
@@ -193,7 +193,7 @@ def my_balance(
 )
 @paginate(Pagination)
 def account_list(request: HttpRequest, community: str) -> list[Account]:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     if can_coordinate(actor):
         return selectors.account_list(actor=actor)  # type: ignore[return-value]
     return [selectors.my_account(actor=actor)]
@@ -205,7 +205,7 @@ def account_list(request: HttpRequest, community: str) -> list[Account]:
     summary="One account and its balance",
 )
 def account_detail(request: HttpRequest, community: str, account_id: ParamInt) -> Account:
-    return selectors.account_get(actor=_actor(request, community), pk=account_id)
+    return selectors.account_get(actor=acting_membership(request, community), pk=account_id)
 
 
 @router.get(
@@ -216,7 +216,7 @@ def account_detail(request: HttpRequest, community: str, account_id: ParamInt) -
 def account_statement(
     request: HttpRequest, community: str, account_id: ParamInt, filters: Query[StatementFilter]
 ) -> selectors.Statement:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     account = selectors.account_get(actor=actor, pk=account_id)
     return selectors.statement(
         actor=actor,
@@ -240,7 +240,7 @@ def transfer_list(
     kind: str = "",
     phase: str = "",
 ) -> list[Transfer]:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     chosen = selectors.account_get(actor=actor, pk=account) if account is not None else None
     return selectors.transfer_list(  # type: ignore[return-value]
         actor=actor, account=chosen, kind=kind, phase=phase
@@ -250,7 +250,7 @@ def transfer_list(
 def _create(
     request: HttpRequest, community: str, payload: TransferIn, key: uuid.UUID, *, hold: bool
 ) -> Status[Transfer]:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     debit = _account(actor, payload.debit_account)
     if hold and not permissions.can_transfer_from(actor, debit, payload.kind):
         # A member's hold on another member's account belongs to an agreed exchange, where the
@@ -314,7 +314,7 @@ def transfer_hold(
     summary="One transfer",
 )
 def transfer_detail(request: HttpRequest, community: str, transfer_id: ParamInt) -> Transfer:
-    return _transfer(_actor(request, community), transfer_id)
+    return _transfer(acting_membership(request, community), transfer_id)
 
 
 @router.post(
@@ -329,7 +329,7 @@ def transfer_post(
     payload: ResolveIn | None = None,
     idempotency_key: OptionalIdempotencyKey = None,
 ) -> Transfer:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     return services.transfer_post(
         actor=actor,
         transfer=_transfer(actor, transfer_id),
@@ -350,7 +350,7 @@ def transfer_void(
     payload: ResolveIn | None = None,
     idempotency_key: OptionalIdempotencyKey = None,
 ) -> Transfer:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     return services.transfer_void(
         actor=actor,
         transfer=_transfer(actor, transfer_id),
@@ -371,7 +371,7 @@ def transfer_reverse(
     payload: ResolveIn | None = None,
     idempotency_key: OptionalIdempotencyKey = None,
 ) -> Status[Transfer]:
-    actor = _actor(request, community)
+    actor = acting_membership(request, community)
     if not permissions.can_reverse(actor):
         raise PermissionDenied
     reversal = services.transfer_reverse(
